@@ -1,0 +1,105 @@
+"""Build, serve and write out the site: the MkDocs side of the `errorkb` command line.
+
+`build_site` builds strictly (a MkDocs warning fails it) into a temporary folder next
+to the target and swaps it into place only when the build succeeded, so a failed
+build leaves the previous site untouched. `write_pages` writes the rendered pages
+and the hand-written docs to a folder for any other static-site engine.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from .loader import KnowledgeBase
+from .render import render_files
+
+
+class SiteError(Exception):
+    """The site could not be built; the message says why."""
+
+
+class _WarningCounter(logging.Handler):
+    def __init__(self):
+        super().__init__(level=logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+def build_site(config_file: Path, site_dir: Path) -> None:
+    """Build the site into site_dir atomically; raise SiteError on any failure or warning."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import Abort, MkDocsException
+
+    site_dir = site_dir.resolve()
+    site_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.building-", dir=site_dir.parent))
+    counter = _WarningCounter()
+    mkdocs_logger = logging.getLogger("mkdocs")
+    mkdocs_logger.addHandler(counter)
+    try:
+        config = load_config(str(config_file), strict=True, site_dir=str(staging))
+        build(config)
+        if counter.messages:
+            raise SiteError("the build had warnings:\n" + "\n".join(counter.messages))
+    except (Abort, MkDocsException) as error:
+        shutil.rmtree(staging, ignore_errors=True)
+        detail = str(error).strip() or type(error).__name__
+        if counter.messages:
+            detail += "\n" + "\n".join(counter.messages)
+        raise SiteError(detail) from None
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    finally:
+        mkdocs_logger.removeHandler(counter)
+    _swap_into_place(staging, site_dir)
+
+
+def _swap_into_place(staging: Path, site_dir: Path) -> None:
+    old = None
+    if site_dir.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.old-", dir=site_dir.parent))
+        os.rmdir(old)
+        os.rename(site_dir, old)
+    os.rename(staging, site_dir)
+    os.chmod(site_dir, 0o755)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def serve_site(config_file: Path, address: str) -> None:
+    """Serve the site with live reload (a change under errors/ rebuilds it)."""
+    from mkdocs.commands.serve import serve
+
+    serve(str(config_file), dev_addr=address, livereload=True)
+
+
+def write_pages(kb: KnowledgeBase, out_dir: Path, docs_dir: Path | None) -> list[str]:
+    """Write hand-written docs (if given) and every rendered page into out_dir; return the paths written."""
+    files = render_files(kb)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    if docs_dir is not None and docs_dir.is_dir():
+        for source in sorted(docs_dir.rglob("*")):
+            relative = source.relative_to(docs_dir).as_posix()
+            if source.is_file() and relative not in files:
+                target = out_dir / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source, target)
+                written.append(relative)
+    for relative, content in sorted(files.items()):
+        target = out_dir / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_text(content, encoding="utf-8")
+        written.append(relative)
+    return written
