@@ -161,7 +161,7 @@ def load_knowledge_base(errors_dir: Path, *, today: dt.date | None = None) -> Kn
 
     problems.extend(_check_across(errors))
     if problems:
-        raise ValidationFailed(problems)
+        raise ValidationFailed(sorted(set(problems)))
     return KnowledgeBase(errors_dir=errors_dir, providers=providers, errors=errors)
 
 
@@ -192,7 +192,7 @@ _TYPE_NAMES = {"string": "text", "integer": "a whole number", "number": "a numbe
                "array": "a list", "object": "a mapping", "null": "empty"}
 
 _PATTERN_HINTS = {
-    "\\S": "must not be blank",
+    "\\S": "must not be empty",
     "^[0-9]{4}-[0-9]{2}-[0-9]{2}$": "must be a date written YYYY-MM-DD",
     "^[a-z0-9]+(-[a-z0-9]+)*$": "must be lower-case letters and digits joined by '-'",
     "^[a-z0-9]+(-[a-z0-9]+)*/[a-z0-9]+(-[a-z0-9]+)*$": "must be an error id such as 'openai/invalid-api-key'",
@@ -358,13 +358,14 @@ def _check_across(errors: list[ErrorEntry]) -> list[Problem]:
                 line, column = entry.position("related", index)
                 problems.append(Problem(shown, line, column, f"related error '{related}' does not exist{hint}"))
         signature = _normalised_signature(entry.data["signature"]["text"])
-        if signature in first_with_signature:
-            other = first_with_signature[signature]
-            other_line, other_column = other.position("signature", "text")
-            line, column = entry.position("signature", "text")
-            problems.append(Problem(shown, line, column,
-                                    f"signature is the same as in {display_path(other.path)}:{other_line}:{other_column}: "
-                                    "each error needs its own signature; merge the two or make this one exact"))
-        else:
+        if signature not in first_with_signature:
             first_with_signature[signature] = entry
+            continue
+        other = first_with_signature[signature]
+        for this, that in ((entry, other), (other, entry)):
+            that_line, that_column = that.position("signature", "text")
+            line, column = this.position("signature", "text")
+            problems.append(Problem(display_path(this.path), line, column,
+                                    f"signature is the same as in {display_path(that.path)}:{that_line}:{that_column}: "
+                                    "each error needs its own signature; merge the two or make this one exact"))
     return problems

@@ -181,7 +181,8 @@ class _TreeBuilder:
             self.problem(event.start_mark, f"anchor '&{anchor}' is not allowed: write each value out in full")
         tag = getattr(event, "tag", None)
         if tag is not None and tag != "!":
-            self.problem(event.start_mark, f"YAML tag '{tag}' is not allowed: write the value without a tag")
+            shown = "!!" + tag[len("tag:yaml.org,2002:"):] if tag.startswith("tag:yaml.org,2002:") else tag
+            self.problem(event.start_mark, f"YAML tag '{shown}' is not allowed: write the value without a tag")
         if isinstance(event, yaml.ScalarEvent):
             self._attach(self._scalar_value(event), event.start_mark)
         elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):

@@ -1,0 +1,44 @@
+"""Shared test helpers: a throwaway errors/ tree built from the fixtures, and running the errorkb CLI in-process."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from generator.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+VALID_DEMO = FIXTURES / "valid" / "demo"
+
+
+@pytest.fixture
+def demo_tree(tmp_path, monkeypatch):
+    """A folder holding errors/demo/ with the valid demo provider and errors; the test runs inside it."""
+    target = tmp_path / "errors" / "demo"
+    shutil.copytree(VALID_DEMO, target)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def write_mkdocs_config(root: Path, errors_dir: Path, docs_dir: Path = REPO / "docs") -> Path:
+    """The repository's mkdocs.yml, pointed at another errors folder and docs folder; returns its path."""
+    config = (REPO / "mkdocs.yml").read_text()
+    config = config.replace("docs_dir: docs", f"docs_dir: {docs_dir}")
+    config = config.replace("custom_dir: docs/overrides", f"custom_dir: {REPO / 'docs' / 'overrides'}")
+    config = config.replace("errors_dir: errors", f"errors_dir: {errors_dir}")
+    path = root / "mkdocs.yml"
+    path.write_text(config)
+    return path
+
+
+def run_cli(capsys, *args: str) -> tuple[int, str, str]:
+    """Run `errorkb ARGS` in-process; return (exit status, stdout, stderr)."""
+    try:
+        status = main(list(args))
+    except SystemExit as exit_:
+        status = exit_.code
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
