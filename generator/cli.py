@@ -65,7 +65,7 @@ def cmd_render(args) -> int:
     if kb is None:
         return 1
     docs = None if args.pages_only else args.docs
-    written = write_pages(kb, args.out, docs)
+    written = write_pages(kb, args.out, docs, _mkdocs_setting("repo_url"))
     print(f"errorkb: wrote {len(written)} files to {args.out}")
     return 0
 
@@ -77,6 +77,118 @@ def cmd_export(args) -> int:
     if kb is None:
         return 1
     sys.stdout.write(export_json(kb))
+    return 0
+
+
+def cmd_check(args) -> int:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .checks import coverage_failures, run_scenario, scenario_items, static_failures
+
+    kb = _load(args.errors)
+    if kb is None:
+        return 1
+    by_id = kb.by_id()
+    unknown = [error_id for error_id in args.ids if error_id not in by_id]
+    if unknown:
+        print(f"errorkb: no error with id {', '.join(unknown)}", file=sys.stderr)
+        return 2
+    entries = [by_id[error_id] for error_id in args.ids] if args.ids else kb.errors
+    items = scenario_items(entries)
+    static_checks = [f"{entry.id}#{index}" for entry in entries for index in range(len(entry.data["commands"]))]
+    console = Console(stderr=True)
+    failures = static_failures(entries) + coverage_failures(entries)
+    with Progress(TextColumn("checking commands"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=True, disable=not console.is_terminal) as progress:
+        task = progress.add_task("scenarios", total=len(items))
+        with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+            for failure in pool.map(lambda item: run_scenario(item, timeout=args.timeout), items):
+                progress.advance(task)
+                if failure is not None:
+                    failures.append(failure)
+    for failure in failures:
+        print(failure, file=sys.stderr)
+    total = len(items) + len(static_checks) + len(entries)
+    failed = len({failure.check for failure in failures})
+    print(f"{total - failed} passed, {failed} failed")
+    return 1 if failures else 0
+
+
+def _mkdocs_setting(name: str) -> str | None:
+    """A plain setting (site_url, repo_url) from ./mkdocs.yml, or None."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(Path("mkdocs.yml").read_text(encoding="utf-8"))
+        value = data.get(name)
+    except (OSError, yaml.YAMLError, AttributeError):
+        return None
+    return str(value) if value else None
+
+
+def _site_url() -> str:
+    """The published site's address, for full links in terminal output."""
+    return (_mkdocs_setting("site_url") or "").rstrip("/") + "/"
+
+
+def cmd_match(args) -> int:
+    import json
+
+    from .matcher import match
+    from .render import match_index, new_issue_url
+
+    if args.top < 1:
+        print("errorkb: --top must be 1 or more", file=sys.stderr)
+        return 2
+    if args.file in (None, "-"):
+        text = sys.stdin.read()
+    else:
+        try:
+            text = Path(args.file).read_text(encoding="utf-8", errors="replace")
+        except OSError as error:
+            print(f"errorkb: cannot read {args.file}: {error.strerror}", file=sys.stderr)
+            return 2
+    kb = _load(args.errors)
+    if kb is None:
+        return 1
+    base = _site_url()
+    results = [dict(result, url=base + result["url"].lstrip("/")) for result in match(match_index(kb), text, args.top)]
+    if args.json:
+        print(json.dumps(results, ensure_ascii=False, indent=2))
+    elif results:
+        for rank, result in enumerate(results, 1):
+            print(f"{rank}. {result['id']}  (score {result['score']})  {result['title']}")
+            print(f"   {result['url']}")
+            print(f"   matched: {result['matched']}")
+    else:
+        print(NO_MATCH_HELP.format(issues=new_issue_url(_mkdocs_setting("repo_url"))))
+    return 0 if results else 1
+
+
+NO_MATCH_HELP = """No error in errorkb matches this text.
+To add it, write errors/<provider>/<slug>.yaml (see docs/contributing.md) or ask for it: {issues}"""
+
+
+def cmd_explain(args) -> int:
+    from rich.console import Console
+
+    from .explain import explain
+
+    kb = _load(args.errors)
+    if kb is None:
+        return 1
+    entry = kb.by_id().get(args.id)
+    if entry is None:
+        import difflib
+
+        close = difflib.get_close_matches(args.id, sorted(kb.by_id()), n=1)
+        hint = f": did you mean '{close[0]}'?" if close else ""
+        print(f"errorkb: no error with id '{args.id}'{hint}", file=sys.stderr)
+        return 2
+    explain(entry, kb, Console(), _site_url())
     return 0
 
 
@@ -110,6 +222,22 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--docs", type=Path, default=Path("docs"), help="hand-written pages to copy along")
     render.add_argument("--pages-only", action="store_true", help="write only the generated pages")
     render.set_defaults(run=cmd_render)
+
+    check = commands.add_parser("check", help="shellcheck every command and run it against the provider mock")
+    check.add_argument("ids", nargs="*", help="error ids to check (default: all)")
+    check.add_argument("-j", "--jobs", type=int, default=8, help="scenarios run at once (default: 8)")
+    check.add_argument("--timeout", type=float, default=10.0, help="seconds per command (default: 10)")
+    check.set_defaults(run=cmd_check)
+
+    match = commands.add_parser("match", help="find the error page for a pasted log")
+    match.add_argument("file", nargs="?", help="log file to read, or - for standard input (default)")
+    match.add_argument("--json", action="store_true", help="print a JSON list, best match first")
+    match.add_argument("--top", type=int, default=5, help="how many matches at most (default: 5)")
+    match.set_defaults(run=cmd_match)
+
+    explain = commands.add_parser("explain", help="show an error's page in the terminal")
+    explain.add_argument("id", help="error id, such as openai/invalid-api-key")
+    explain.set_defaults(run=cmd_explain)
 
     export = commands.add_parser("export", help="print the whole knowledge base as one JSON document")
     export.set_defaults(run=cmd_export)

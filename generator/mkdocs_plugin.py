@@ -50,7 +50,7 @@ class ErrorkbPlugin(BasePlugin[ErrorkbConfig]):
     def on_files(self, files: Files, config) -> Files:
         assert self.kb is not None
         docs_dir = Path(config.docs_dir).resolve()
-        for path, content in render_files(self.kb).items():
+        for path, content in render_files(self.kb, config.repo_url).items():
             if files.get_file_from_path(path) is not None:
                 raise PluginError(f"errorkb: docs/{path} would be replaced by a generated page: remove or rename it")
             files.append(File.generated(config, path, content=content))

@@ -47,13 +47,13 @@ def _url(value) -> Markup:
     return Markup(html.escape(str(value), quote=True))
 
 
-_SAFE_LINK = re.compile(r"^[a-z0-9][a-z0-9/._-]*$")
+_SAFE_LINK = re.compile(r"^(\.\./)*[a-z0-9][a-z0-9/_-]*(\.md)?$")
 
 
 def _link(value) -> Markup:
     """A link target built from ids and slugs (already restricted by the schema); refuses anything else."""
     value = str(value)
-    if not _SAFE_LINK.match(value) or ".." in value.replace("../", ""):
+    if not _SAFE_LINK.match(value):
         raise ValueError(f"unsafe link target {value!r}")
     return Markup(value)
 
@@ -122,7 +122,12 @@ def most_common(kb: KnowledgeBase, count: int = HOME_COMMON_COUNT) -> list[Error
     return ranked[:count]
 
 
-def render_pages(kb: KnowledgeBase) -> dict[str, str]:
+def new_issue_url(repo_url: str | None) -> str:
+    """Where a reader asks for a missing error: the repository's new-issue form, or the contributing guide."""
+    return repo_url.rstrip("/") + "/issues/new" if repo_url else "contributing/"
+
+
+def render_pages(kb: KnowledgeBase, repo_url: str | None = None) -> dict[str, str]:
     """Every generated page of the site, by path relative to the docs folder."""
     environment = make_environment()
     error_template = environment.get_template("error.md.j2")
@@ -153,6 +158,7 @@ def render_pages(kb: KnowledgeBase) -> dict[str, str]:
     counts = {slug: len(kb.errors_of(slug)) for slug in kb.providers}
     pages["index.md"] = _tidy(home_template.render(
         providers=providers, counts=counts, total=len(kb.errors), common=most_common(kb),
+        new_issue_url=new_issue_url(repo_url),
         title_yaml=front_matter("errorkb"), description_yaml=front_matter(
             "Developer error messages explained, with fixes and commands verified against API mocks."),
     ))
@@ -192,10 +198,21 @@ def schema_sections() -> list[dict]:
     ]
 
 
-def render_files(kb: KnowledgeBase) -> dict[str, str | bytes]:
-    """Pages plus the files the site publishes: errors.json and the scripts and styles under assets/errorkb/."""
-    files: dict[str, str | bytes] = dict(render_pages(kb))
+def match_index(kb: KnowledgeBase) -> dict:
+    """The compact index that the Python matcher and the browser's paste box both use."""
+    from .matcher import build_index
+
+    errors = [{"id": entry.id, "title": entry.data["title"], "url": entry.url, "provider": entry.provider,
+               "signature": entry.data["signature"], "patterns": entry.data["patterns"], "tags": entry.data["tags"]}
+              for entry in kb.errors]
+    return build_index(errors, {slug: provider.data for slug, provider in kb.providers.items()})
+
+
+def render_files(kb: KnowledgeBase, repo_url: str | None = None) -> dict[str, str | bytes]:
+    """Pages plus the files the site publishes: errors.json, match-index.json, and assets/errorkb/."""
+    files: dict[str, str | bytes] = dict(render_pages(kb, repo_url))
     files["errors.json"] = export_json(kb)
+    files["match-index.json"] = json.dumps(match_index(kb), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
     for asset in sorted(ASSETS_DIR.glob("*")):
         if asset.is_file():
             files[f"assets/errorkb/{asset.name}"] = asset.read_bytes()

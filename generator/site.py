@@ -81,9 +81,9 @@ def serve_site(config_file: Path, address: str) -> None:
     serve(str(config_file), dev_addr=address, livereload=True)
 
 
-def write_pages(kb: KnowledgeBase, out_dir: Path, docs_dir: Path | None) -> list[str]:
+def write_pages(kb: KnowledgeBase, out_dir: Path, docs_dir: Path | None, repo_url: str | None = None) -> list[str]:
     """Write hand-written docs (if given) and every rendered page into out_dir; return the paths written."""
-    files = render_files(kb)
+    files = render_files(kb, repo_url)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     if docs_dir is not None and docs_dir.is_dir():

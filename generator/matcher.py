@@ -1,0 +1,1060 @@
+"""Search by error signature: find the error page that a pasted log belongs to.
+
+This module has two halves that share one set of rules.
+
+* `build_index(errors, providers)` runs when the site is built.  It compiles the
+  knowledge base into a compact JSON-able dict (the *index*): the normalisation
+  and masking rules as regex source strings (valid in Python `re` and in
+  JavaScript `RegExp`), the provider hints, the scoring weights and, per error,
+  its compiled patterns.  No prose goes in the index.
+* `match(index, text, top)` interprets the index.  `generator/assets/matcher.js`
+  interprets the very same index with the identical algorithm in the browser,
+  so both return the same ids, in the same order, with the same scores.
+
+Algorithm
+---------
+1. Normalise the paste (`normalise`): strip ANSI escape sequences, undo JSON /
+   Python-repr escaping (\\" \\' \\n \\uXXXX \\xXX, repeated for nested
+   escaping), strip ANSI again, drop control characters, turn every kind of quote
+   into ', "…" into "...", collapse whitespace, strip terminal box borders
+   (│ ┃ | ╭ ╰ ─ ...) at line edges, drop empty and border-only lines.
+2. Mask variable parts (`mask`) the way error-grouping systems parameterise
+   messages: URLs, e-mails, masked keys (sk-abc1***wxyz), API keys, uuids,
+   request/message ids, org ids, long hex ids, file paths, model names (known
+   families and any quoted name after "model"), numbers.  Each becomes a
+   placeholder such as <key>, <model>, <num>.
+3. Patterns.  A *literal* (from `patterns`, from `signature.text`, from the
+   signature text without its leading "<status> <type>:" part, and from a
+   distinctive error_code / error_type such as insufficient_quota) is normalised
+   like a paste and stored twice, as *compact* lower-case fragments (spaces
+   removed; "...", <name> and {name} split a literal into fragments that must
+   occur in order, at most `gap` characters apart):
+     - unmasked: matched against the compact unmasked window; full specificity;
+     - masked:   matched against the compact masked window; specificity counts
+       only the characters outside placeholders.
+   Compact matching makes literals immune to wrapped lines, to JSON vs. repr
+   spacing ({"a":"b"} vs {'a': 'b'}) and to how wrapped lines are rejoined.
+   If neither form matches, a literal of three or more tokens may still match
+   *fuzzily*: its masked tokens appear in order in the masked window with at most
+   two extra tokens in between ("model '<model>' was not found"), at a penalty.
+   A *regex* is compiled with the index's `regex_flags` ("i") and searched in
+   the normalised, unmasked window text with lines joined by one space; its
+   quotes are unified at build time like the text's, so ['"] works.
+4. Score.  Per error and window: the best pattern's score
+   (0.4 + 0.5 * min(1, alnum_chars / 40)), plus a little per extra pattern hit,
+   plus / minus: HTTP status seen in the window (or a different one seen),
+   error_code / error_type seen as a token (or another error's code seen),
+   provider evidence.  Provider evidence comes from hints (hostnames from
+   `api_hosts` and the homepage, SDK module names, header names, body shapes)
+   found in the compact window; strong hints weigh 1, weak ones (the openai SDK,
+   which talks to many servers; key prefixes; model names) 0.4.  When another
+   provider's evidence is stronger than the error's own and strong, the score
+   is multiplied by `mismatch` (a 401 from Anthropic is not OpenAI's page; a
+   Gemini quota message is not OpenAI's).  Results below `threshold` are
+   dropped: nothing is better than a wrong page.  Scores are rounded to three
+   decimals; ties are broken by id.
+
+Multi-line input and speed
+--------------------------
+The normalised lines are cut into blocks of `block` lines.  Every pair of
+neighbouring blocks is a window (a paste of at most two blocks is one window),
+so any two lines up to `block` apart share a window, and a pattern that spans a
+line break is still seen.  Each pattern has an *anchor*: a rare word (four or
+more characters, not a stop word, preferably inside the pattern and rare in the
+knowledge base) that every match must contain.  For each block the set of words
+is computed once and only patterns whose anchor occurs are tested, and only in
+windows touching that block; patterns without an anchor are tested in every
+window.  Hard-wrapped terminal lines (as long as the widest line) also
+contribute the word formed by joining the last word of a line with the first of
+the next, so an anchor cut in half by the wrap still counts.  Masking, provider
+hints, status and token features are only computed for windows with a
+candidate.  An error's score is its best window's score.
+
+Parity notes: all regexes avoid lookbehind, named groups and inline flags;
+Python compiles them with re.ASCII so \\w \\d \\b mean what they mean in JS.
+Lengths are counted in UTF-16 units where they matter (the wrap width).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from urllib.parse import urlparse
+
+INDEX_VERSION = 1
+
+# ----------------------------------------------------------------------------- rules
+# Regex sources shared with matcher.js through the index.  [source, flags].
+
+_SPACE_CHARS = r" \t\f\v\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_BOX = r"\u2500-\u257f\u2580-\u259f"
+
+RULES: dict[str, list[str]] = {
+    # CSI / OSC / two-char escapes, and bare SGR remnants like "[31m" whose ESC was lost.
+    "ansi": [r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]"
+             r"|\[(?:[0-9]{1,3};)*[0-9]{1,3}m", "g"],
+    # JSON / Python string escapes; group 1: \uXXXX, group 2: \xXX, group 3: one char.
+    "unescape": [r"\\(?:u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2})|([\\\"'/nrtbf]))", "g"],
+    "ctrl": [r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200d\u2060\ufeff]", "g"],
+    "newline": [r"\r\n?", "g"],
+    "quotes": [r"[\"`\u2018\u2019\u201a\u201b\u201c\u201d\u201e\u201f\u2032\u2033\u00b4]", "g"],
+    "ellipsis": [r"\u2026", "g"],
+    "spaces": ["[" + _SPACE_CHARS + "]+", "g"],
+    "border_only": ["^[ " + _BOX + r"|+=\-_~*]*$", "gm"],
+    "border_left": ["^ ?(?:[" + _BOX + r"|] ?)+", "gm"],
+    "border_right": ["(?: ?[" + _BOX + r"|])+ ?$", "gm"],
+    "trim": [r"^ +| +$", "gm"],
+    # Words used for anchors (on lower-cased text).
+    "word": [r"[a-z0-9]{4,}", "g"],
+    "wrap_head": [r"^[A-Za-z0-9]+", ""],
+    "wrap_tail": [r"[A-Za-z0-9]+$", ""],
+    # Tokens for error_code / error_type features and fuzzy matching (lower-cased, masked text).
+    "feature": [r"[a-z0-9_]+", "g"],
+    "fuzzy": [r"<[a-z]+>|[a-z0-9_]+", "g"],
+    "placeholder": [r"<[a-z]+>", "g"],
+    # Gaps that split an authored literal into fragments: "...", <name>, {name};
+    # in the masked form the masking placeholders are not gaps.
+    "gap": [r"\.\.\.|<[^<> ]{1,30}>|\{[a-z_ ]{1,30}\}", "g"],
+    "gap_masked": [r"\.\.\.|<(?!(?:url|email|key|uuid|id|org|path|model|num)>)[^<> ]{1,30}>"
+                   r"|\{[a-z_ ]{1,30}\}", "g"],
+    "alnum": [r"[a-z0-9]", "g"],
+}
+
+# Masking rules: [source, placeholder, keep] applied in order with flags "gi".
+# keep=1: the text of group 1 is kept in front of the placeholder.
+MASKS: list[list] = [
+    [r"https?://[^ '<>()\[\]{}|\\^]*[^ '<>()\[\]{}|\\^.,;:!?]", "<url>", 0],
+    [r"[a-z0-9._%+\-]+@[a-z0-9.\-]+\.[a-z]{2,}", "<email>", 0],
+    # masked keys: sk-abc1***wxyz, sk-proj-****...****abcd, your-ope*******-key, ${OPENAI*****KEY}
+    [r"[a-z0-9_\-${]{2,}\*\*[a-z0-9_\-*.}]*", "<key>", 0],
+    [r"\b(?:sk|pk|rk|gsk|xai|hf|pplx|r8|key)[-_][a-z0-9_\-]{12,}", "<key>", 0],
+    [r"\bAIza[0-9a-z_\-]{20,}", "<key>", 0],
+    [r"\b(bearer )[a-z0-9._\-]{8,}", "<key>", 1],
+    [r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", "<uuid>", 0],
+    [r"\b(?:req|msg|chatcmpl|resp|run|thread|asst|file|batch|call|toolu|evt|cs)[_\-][a-z0-9]{6,}",
+     "<id>", 0],
+    [r"\b(?:org|user|proj)-[a-z0-9]{4,}", "<org>", 0],
+    [r"\b(?=[a-f]*[0-9])[0-9a-f]{16,}\b", "<id>", 0],
+    [r"(?:\b[a-z]:)?(?:[\\/][a-z0-9_.@~+\-]+){2,}[\\/]?", "<path>", 0],
+    [r"\b(?:gpt|chatgpt|o[1-9]|text-embedding|text-davinci|davinci|babbage|dall-e|whisper-[0-9]"
+     r"|tts-[0-9]|claude|gemini|gemma|palm-?[0-9]|llama|codellama|tinyllama|mistral|mixtral|codestral"
+     r"|ministral|pixtral|qwen|phi-?[0-9]|deepseek|command-r|grok|llava|granite|nomic-embed|mxbai"
+     r"|starcoder|wizardlm|vicuna|zephyr|smollm|olmo)[a-z0-9._:\-/]*", "<model>", 0],
+    [r"\b(models? ?:? ?)'[^' ]{1,80}'", "'<model>'", 1],
+    [r"\b[0-9]+(?:[.,][0-9]+)*(?:ms|s|m|h|k)?\b", "<num>", 0],
+]
+
+# HTTP status seen in a window: applied with flags "gm" to the lower-cased
+# window whose lines are joined by "\n"; group 1 is the status.
+STATUS_RULES: list[str] = [
+    r"(?:error code|status code|statuscode|status|http/[0-9.]+|http|code|error|api error)"
+    r"[ :=('\[\-]{0,4}([45][0-9][0-9])\b",
+    r"[\[(]([45][0-9][0-9]) ",
+    r"\b([45][0-9][0-9]) (?:bad request|unauthorized|payment required|forbidden|not found|too many requests"
+    r"|internal server error|service unavailable|overloaded|client error)",
+    r"^(?:[a-z_.]*error: |error: )?([45][0-9][0-9]) ",
+]
+
+# Provider hints: compact (no spaces), lower-case, quotes unified to '.
+# Weight 1 = strong (names the server), 0.4 = weak (a client library, a key prefix, a model name).
+STRONG = 1
+WEAK = 0.4
+BUILTIN_HINTS: dict[str, list[tuple[str, float]]] = {
+    "openai": [
+        ("api.openai.com", STRONG), ("platform.openai.com", STRONG), ("help.openai.com", STRONG),
+        ("beta.openai.com", STRONG), ("openai-organization", STRONG), ("openai-processing-ms", STRONG),
+        ("openai-version", STRONG),
+        ("openai.", WEAK), ("openai/", WEAK), ("openai\\", WEAK), ("openaiexception", WEAK),
+        ("openaierror", WEAK), ("sk-proj-", WEAK), ("gpt-", WEAK),
+    ],
+    "anthropic": [
+        ("api.anthropic.com", STRONG), ("anthropic.com", STRONG), ("docs.claude.com", STRONG),
+        ("status.claude.com", STRONG), ("anthropic.", STRONG), ("anthropic/", STRONG), ("anthropic\\", STRONG),
+        ("@anthropic-ai", STRONG), ("anthropicexception", STRONG), ("anthropicerror", STRONG),
+        ("x-api-key", STRONG), ("anthropic-version", STRONG), ("anthropic-ratelimit", STRONG),
+        ("anthropic-organization", STRONG), ("{'type':'error','error':{", STRONG),
+        ("'type':'overloaded_error'", STRONG), ("'type':'authentication_error'", STRONG),
+        ("claude-", WEAK), ("sk-ant-", WEAK), ("claude", WEAK),
+    ],
+    "gemini": [
+        ("generativelanguage.googleapis.com", STRONG), ("ai.google.dev", STRONG), ("aistudio.google.com", STRONG),
+        ("google.genai", STRONG), ("google/genai", STRONG), ("google\\genai", STRONG),
+        ("google.generativeai", STRONG), ("google/generativeai", STRONG), ("googlegenerativeai", STRONG),
+        ("@google/generative-ai", STRONG), ("langchain_google_genai", STRONG), ("google.api_core", STRONG),
+        ("geminiexception", STRONG), ("x-goog-api-key", STRONG), ("type.googleapis.com/google.rpc", STRONG),
+        ("'status':'invalid_argument'", STRONG), ("'status':'resource_exhausted'", STRONG),
+        ("'status':'permission_denied'", STRONG), ("'status':'failed_precondition'", STRONG),
+        ("'status':'unavailable'", STRONG), ("'status':'not_found'", STRONG),
+        ("gemini", WEAK), ("aizasy", WEAK), ("ai.dev", WEAK),
+    ],
+    "ollama": [
+        (":11434", STRONG), ("ollama._types", STRONG), ("ollama/_", STRONG), ("ollama\\_", STRONG),
+        ("ollama._client", STRONG), ("ollama.com", STRONG), ("ollamapull", STRONG), ("ollamarun", STRONG),
+        ("ollamacall", STRONG), ("ollamaendpointnotfounderror", STRONG), ("ollama_chatexception", STRONG),
+        ("ollamaexception", STRONG), ("@langchain/ollama", STRONG), ("[gin]", STRONG),
+        ("ollama", WEAK),
+    ],
+    "azure": [
+        ("openai.azure.com", STRONG), ("azureopenai", STRONG), ("azureexception", STRONG),
+        ("azure.requestfailedexception", STRONG), ("azure.core", STRONG), ("apim-request-id", STRONG),
+        ("x-ms-region", STRONG), ("aka.ms/oai", STRONG), ("cognitiveservices.azure.com", STRONG),
+        ("'code':'deploymentnotfound'", STRONG), ("invalidsubscriptionkey", STRONG),
+        ("responsibleaipolicyviolation", STRONG),
+    ],
+    "mistral": [("api.mistral.ai", STRONG), ("mistralexception", STRONG), ("mistralai.", STRONG)],
+    "openrouter": [("openrouter.ai", STRONG), ("openrouterexception", STRONG), ("openrouter", WEAK)],
+    "groq": [("api.groq.com", STRONG), ("groqexception", STRONG)],
+    "deepseek": [("api.deepseek.com", STRONG)],
+    "xai": [("api.x.ai", STRONG)],
+}
+
+# Scoring weights, carried in the index so both implementations use the same numbers.
+WEIGHTS: dict[str, float] = {
+    "base": 0.4,            # pattern score = base + span * min(1, alnum / full)
+    "span": 0.5,
+    "full": 40,
+    "multi": 0.02,          # per extra pattern hit of the same error
+    "multi_cap": 0.06,
+    "fuzzy": 0.1,           # subtracted for an in-order token match with extra tokens
+    "status": 0.08,         # the error's HTTP status is seen
+    "status_other": 0.15,   # statuses are seen but not the error's
+    "code": 0.1,            # the error's error_code is seen as a token
+    "code_other": 0.1,      # another error's code is seen, not this one's
+    "type": 0.04,
+    "type_other": 0.04,
+    "own_strong": 0.1,      # strong evidence for the error's provider
+    "own_weak": 0.04,
+    "foreign_weak": 0.05,   # weak evidence for another provider only
+    "mismatch": 0.45,       # multiplier: another provider's strong evidence outweighs the own
+    "threshold": 0.55,
+}
+
+BLOCK_LINES = 20
+MAX_GAP = 160
+FUZZY_EXTRA = 2
+FUZZY_MIN_TOKENS = 3
+
+STOP_WORDS = frozenset("""
+error errors code http https www com api key keys request requests please status type message
+failed fail none null true false info debug warn warning exception traceback file line model models
+from with this that your have been were will when then than there their they what which while would
+could should into only also more most some such other about after before again call last recent return
+raise self client response json data value time the and for not you are was can may any all use used
+using retry retrying seconds version default found invalid error_code detail details provided param
+string object array number unknown
+""".split())
+
+FORBIDDEN_REGEX = re.compile(r"\(\?<[=!]|\(\?P|\(\?<[A-Za-z]|\(\?[aiLmsux]")
+
+
+def _flags(flags: str) -> int:
+    value = re.ASCII
+    if "i" in flags:
+        value |= re.IGNORECASE
+    if "m" in flags:
+        value |= re.MULTILINE
+    return value
+
+
+def _round3(value: float) -> float:
+    """Round half up to three decimals, exactly as matcher.js does (Math.round(x * 1000) / 1000)."""
+    return math.floor(value * 1000 + 0.5) / 1000
+
+
+def _ulen(text: str) -> int:
+    """Length in UTF-16 code units, as JavaScript counts it."""
+    if text.isascii():
+        return len(text)
+    return len(text.encode("utf-16-le")) // 2
+
+
+_UPPER = re.compile(r"[A-Z]+")
+
+
+def _ascii_lower(text: str) -> str:
+    """Lower-case A-Z only, so lengths never change (JS: the same)."""
+    if text.isascii():
+        return text.lower()
+    return _UPPER.sub(lambda m: m.group(0).lower(), text)
+
+
+# ----------------------------------------------------------------------------- compiled index
+
+
+class _Compiled:
+    """An index with its regexes compiled, literals expanded and the anchor map built.
+
+    Built once per index object (see `_compiled`); `build_index` also uses a
+    rules-only instance to prepare literals exactly as the matcher will.
+    """
+
+    def __init__(self, index: dict):
+        if index.get("version") != INDEX_VERSION:
+            raise ValueError(f"unsupported matcher index version {index.get('version')!r}")
+        self.re = {name: re.compile(src, _flags(flags)) for name, (src, flags) in index["rules"].items()}
+        self.masks = [(re.compile(src, _flags("i")), ph, keep) for src, ph, keep in index["masks"]]
+        self.status = [re.compile(src, _flags("m")) for src in index["status"]]
+        self.w: dict = index["weights"]
+        self.block: int = index["block"]
+        self.gap: int = index["gap"]
+        self.fuzzy_extra: int = index["fuzzy_extra"]
+        self.fuzzy_min: int = index["fuzzy_min"]
+        self.nprov = len(index["providers"])
+        self.hints = index["hints"]
+        self.errors: list[tuple] = []     # (id, title, url, provider index, status, code, type)
+        self.patterns: list[tuple] = []   # ("l", error, ufr, mfr, ftoks, su, sm) | ("r", error, regex, score)
+        self.amap: dict[str, list[int]] = {}
+        self.always: list[int] = []
+        self.codes: set[str] = set()
+        self.types: set[str] = set()
+        regex_flags = _flags(index["regex_flags"])
+        prefix, suffix = index["url"]
+        for e_idx, rec in enumerate(index["errors"]):
+            eid, title, pidx, status, code, etype, lits, regexes = rec[:8]
+            url = rec[8] if len(rec) > 8 else prefix + eid + suffix
+            self.errors.append((eid, title, url, pidx, status, code, etype))
+            if code:
+                self.codes.add(code)
+            if etype:
+                self.types.add(etype)
+            for text, anchor in lits:
+                ufr, mfr, ftoks, su, sm = self.literal_forms(text)
+                self._register(len(self.patterns), anchor)
+                self.patterns.append(("l", e_idx, ufr, mfr, ftoks, su, sm))
+            for src, anchors, spec in regexes:
+                try:
+                    rx = re.compile(src, regex_flags)
+                except re.error:
+                    rx = None
+                self._register(len(self.patterns), anchors)
+                self.patterns.append(("r", e_idx, rx, self.pattern_score(spec)))
+        self.anchor_keys = frozenset(self.amap)
+
+    def _register(self, pid: int, anchors: str) -> None:
+        if not anchors:
+            self.always.append(pid)
+            return
+        for word in anchors.split(" "):
+            self.amap.setdefault(word, []).append(pid)
+
+    # -- scoring helpers
+
+    def alnum(self, text: str) -> int:
+        return len(self.re["alnum"].findall(text))
+
+    def pattern_score(self, alnum: int) -> float:
+        w = self.w
+        return w["base"] + w["span"] * min(1, alnum / w["full"])
+
+    # -- normalisation
+
+    @staticmethod
+    def _unescape_one(m: re.Match) -> str:
+        if m.group(1) is not None:
+            code = int(m.group(1), 16)
+            return "?" if 0xD800 <= code <= 0xDFFF else chr(code)
+        if m.group(2) is not None:
+            return chr(int(m.group(2), 16))
+        c = m.group(3)
+        if c in "nrt":
+            return " "
+        if c in "bf":
+            return ""
+        return c
+
+    def normalise_lines(self, text: str) -> tuple[list[str], list[list[str]]]:
+        """Normalised non-empty lines, and per line the extra words made by joining a hard wrap."""
+        R = self.re
+        t = R["newline"].sub("\n", text)
+        t = R["ansi"].sub("", t)
+        raw_widths = [_ulen(line.rstrip(" \t")) for line in t.split("\n")]
+        for _ in range(3):
+            if "\\" not in t:
+                break
+            new = R["unescape"].sub(self._unescape_one, t)
+            if new == t:
+                break
+            t = new
+        t = R["ansi"].sub("", t)
+        t = R["ctrl"].sub("", t)
+        t = R["quotes"].sub("'", t)
+        t = R["ellipsis"].sub("...", t)
+        t = R["spaces"].sub(" ", t)
+        t = R["border_only"].sub("", t)
+        t = R["border_left"].sub("", t)
+        t = R["border_right"].sub("", t)
+        t = R["trim"].sub("", t)
+        all_lines = t.split("\n")
+        width = max(raw_widths) if raw_widths else 0
+        lines: list[str] = []
+        extras: list[list[str]] = []
+        wrapped_prev = False
+        for i, line in enumerate(all_lines):
+            if not line:
+                wrapped_prev = False
+                continue
+            if wrapped_prev:
+                head = R["wrap_head"].search(line)
+                tail = R["wrap_tail"].search(lines[-1])
+                if head and tail:
+                    word = (tail.group(0) + head.group(0)).lower()
+                    if len(word) >= 4:
+                        extras[-1].append(word)
+            lines.append(line)
+            extras.append([])
+            wrapped_prev = width >= 60 and raw_widths[i] >= width - 2
+        return lines, extras
+
+    def mask(self, text: str) -> str:
+        for rx, placeholder, keep in self.masks:
+            if keep:
+                text = rx.sub(lambda m, p=placeholder: (m.group(1) or "") + p, text)
+            else:
+                text = rx.sub(placeholder, text)
+        return text
+
+    def literal_forms(self, text: str):
+        """(unmasked fragments, masked fragments or None, fuzzy tokens, unmasked score, masked score)."""
+        R = self.re
+        ufr = [f.replace(" ", "") for f in R["gap"].split(text)]
+        ufr = [f for f in ufr if f]
+        masked = _ascii_lower(self.mask(text))
+        mfr = [f.replace(" ", "") for f in R["gap_masked"].split(masked)]
+        mfr = [f for f in mfr if f]
+        ftoks = R["fuzzy"].findall(R["gap_masked"].sub(" ", masked))
+        su = self.pattern_score(self.alnum("".join(ufr)))
+        sm = self.pattern_score(self.alnum(R["placeholder"].sub("", "".join(mfr))))
+        if mfr == ufr:
+            mfr = None
+        return ufr, mfr, ftoks, su, sm
+
+
+_CACHE: dict[int, tuple[dict, _Compiled]] = {}
+
+
+def _compiled(index: dict) -> _Compiled:
+    hit = _CACHE.get(id(index))
+    if hit is not None and hit[0] is index:
+        return hit[1]
+    comp = _Compiled(index)
+    if len(_CACHE) >= 8:
+        _CACHE.clear()
+    _CACHE[id(index)] = (index, comp)
+    return comp
+
+
+def _rules_index() -> dict:
+    """An index with the rules and no errors."""
+    return {
+        "version": INDEX_VERSION, "rules": RULES, "masks": MASKS, "status": STATUS_RULES,
+        "weights": WEIGHTS, "block": BLOCK_LINES, "gap": MAX_GAP, "fuzzy_extra": FUZZY_EXTRA,
+        "fuzzy_min": FUZZY_MIN_TOKENS, "regex_flags": "i", "providers": [], "hints": [],
+        "url": ["/", "/"], "errors": [],
+    }
+
+
+_RULES_INDEX = _rules_index()
+
+
+def normalise(text: str, index: dict | None = None) -> str:
+    """The paste as the matcher sees it: normalised lines joined by "\\n" (see the module docstring)."""
+    lines, _ = _compiled(index or _RULES_INDEX).normalise_lines(text)
+    return "\n".join(lines)
+
+
+def mask(text: str, index: dict | None = None) -> str:
+    """Normalised text with variable parts replaced by placeholders (<key>, <num>, <model> ...)."""
+    comp = _compiled(index or _RULES_INDEX)
+    lines, _ = comp.normalise_lines(text)
+    return comp.mask("\n".join(lines))
+
+
+# ----------------------------------------------------------------------------- build
+
+_TOKEN = re.compile(r"[a-z0-9]+")
+_STATUS_PREFIX = re.compile(r"^\s*[1-5][0-9]{2}\s+")
+_TYPE_PREFIX = re.compile(r"^([A-Za-z0-9_.]+):\s+(.*)$", re.S)
+_QUOTE_CHARS = re.compile(RULES["quotes"][0])
+_DISTINCT = re.compile(r"^[a-z0-9_]{4,}$")
+_GENERIC_HOSTS = {"github.com", "google.com", "microsoft.com", "amazon.com", "huggingface.co"}
+
+
+def _feature_token(value) -> str:
+    """error_code / error_type as a lower-case token, or "" when it is not distinctive
+    (must contain "_" or be CamelCase, be made of [a-z0-9_] and not be a number)."""
+    if not isinstance(value, str):
+        return ""
+    low = value.lower()
+    if not _DISTINCT.match(low) or low.isdigit():
+        return ""
+    if "_" not in low and not re.search(r"[a-z][A-Z]", value):
+        return ""
+    return low
+
+
+def _literal_text(comp: _Compiled, literal: str) -> str:
+    lines, _ = comp.normalise_lines(literal)
+    return _ascii_lower(" ".join(lines))
+
+
+def _anchor_candidates(fragments: list[str]) -> list[tuple[str, bool]]:
+    """(token, interior) for every token of four or more characters in the fragments."""
+    out = []
+    for frag in fragments:
+        for m in _TOKEN.finditer(frag):
+            tok = m.group(0)
+            if len(tok) < 4 or tok.isdigit():
+                continue
+            interior = m.start() > 0 and m.end() < len(frag)
+            out.append((tok, interior))
+    return out
+
+
+def _literal_anchor_candidates(comp: _Compiled, text: str) -> list[tuple[str, bool]]:
+    masked = _ascii_lower(comp.mask(text))
+    masked = comp.re["placeholder"].sub(" ", masked)
+    return _anchor_candidates(comp.re["gap_masked"].split(masked))
+
+
+def _quantifier(src: str, j: int) -> tuple[str | None, int]:
+    """Quantifier at src[j]: ("opt", length) for * ? {0,..}, ("plus", length) for + {n,..}, (None, 0)."""
+    if j >= len(src):
+        return None, 0
+    c = src[j]
+    if c in "*?":
+        kind, length = "opt", 1
+    elif c == "+":
+        kind, length = "plus", 1
+    elif c == "{":
+        m = re.match(r"\{([0-9]+)(,[0-9]*)?\}", src[j:])
+        if not m:
+            return None, 0
+        kind, length = ("opt" if int(m.group(1)) == 0 else "plus"), m.end()
+    else:
+        return None, 0
+    if src[j + length:j + length + 1] in ("?", "+"):
+        length += 1
+    return kind, length
+
+
+def _skip_class(src: str, i: int) -> int:
+    """Index after the character class starting at src[i] == "["."""
+    j = i + 1
+    if src[j:j + 1] == "^":
+        j += 1
+    if src[j:j + 1] == "]":
+        j += 1
+    while j < len(src) and src[j] != "]":
+        j += 2 if src[j] == "\\" else 1
+    return j + 1
+
+
+def _skip_group(src: str, i: int) -> int:
+    """Index after the group starting at src[i] == "("."""
+    depth, j = 0, i
+    while j < len(src):
+        c = src[j]
+        if c == "\\":
+            j += 2
+            continue
+        if c == "[":
+            j = _skip_class(src, j)
+            continue
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth == 0:
+                return j + 1
+        j += 1
+    return j
+
+
+def _split_alternatives(src: str) -> list[str]:
+    """Top-level alternatives of a regex (or of a group's inside)."""
+    out, cur, depth, i = [], [], 0, 0
+    while i < len(src):
+        c = src[i]
+        if c == "\\":
+            cur.append(src[i:i + 2])
+            i += 2
+            continue
+        if c == "[":
+            j = _skip_class(src, i)
+            cur.append(src[i:j])
+            i = j
+            continue
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            out.append("".join(cur))
+            cur = []
+            i += 1
+            continue
+        cur.append(c)
+        i += 1
+    out.append("".join(cur))
+    return out
+
+
+_DELIM = "\x00"
+
+
+def _regex_runs(branch: str) -> tuple[list[str], int]:
+    """Literal runs every match of this alternative must contain, and its specificity
+    (alphanumeric literal characters, counting a mandatory group by its least specific alternative)."""
+    runs: list[str] = []
+    cur: list[str] = []
+    spec = 0
+    i, n = 0, len(branch)
+
+    def flush():
+        if cur:
+            runs.append("".join(cur))
+            cur.clear()
+
+    while i < n:
+        c = branch[i]
+        lit = None
+        if c == "\\":
+            nxt = branch[i + 1] if i + 1 < n else ""
+            if nxt.isalnum():
+                step = {"x": 4, "u": 6}.get(nxt, 2)
+                i += step
+                kind, length = _quantifier(branch, i)
+                i += length
+                if nxt in "bsW" and kind != "opt":
+                    cur.append(_DELIM)          # a boundary or a non-word character: tokens end here
+                else:
+                    flush()
+                continue
+            lit = nxt
+            i += 2
+        elif c == "[":
+            i = _skip_class(branch, i)
+            _, length = _quantifier(branch, i)
+            i += length
+            flush()
+            continue
+        elif c == "(":
+            j = _skip_group(branch, i)
+            inner = branch[i + 1:j - 1]
+            if inner.startswith("?:"):
+                inner = inner[2:]
+            kind, length = _quantifier(branch, j)
+            if kind != "opt" and not inner.startswith("?"):
+                spec += min(_regex_runs(alt)[1] for alt in _split_alternatives(inner))
+            i = j + length
+            flush()
+            continue
+        elif c in "^$":
+            cur.append(_DELIM)
+            i += 1
+            continue
+        elif c == ".":
+            i += 1
+            _, length = _quantifier(branch, i)
+            i += length
+            flush()
+            continue
+        elif c in "*+?{":
+            kind, length = _quantifier(branch, i)
+            if length:
+                i += length
+                flush()
+                continue
+            lit = c
+            i += 1
+        else:
+            lit = c
+            i += 1
+        kind, length = _quantifier(branch, i)
+        if kind == "opt":
+            flush()
+            i += length
+        elif kind == "plus":
+            cur.append(lit)
+            spec += 1 if lit.isalnum() else 0
+            flush()
+            i += length
+        else:
+            cur.append(lit)
+            spec += 1 if lit.isalnum() else 0
+    flush()
+    return runs, spec
+
+
+def _regex_info(src: str) -> tuple[list[list[tuple[str, bool]]], int]:
+    """Per top-level alternative its anchor candidates, and the regex's specificity (least specific branch)."""
+    per_branch, specs = [], []
+    for branch in _split_alternatives(src):
+        runs, spec = _regex_runs(branch)
+        specs.append(spec)
+        per_branch.append(_anchor_candidates([_ascii_lower(r) for r in runs]))
+    return per_branch, min(specs)
+
+
+def _pick_anchor(cands: list[tuple[str, bool]], df: dict[str, int]) -> str:
+    best = None
+    for tok, interior in cands:
+        tier = (0 if interior else 1) + (2 if tok in STOP_WORDS else 0)
+        key = (tier, 1 if df.get(tok, 0) > 3 else 0, -min(len(tok), 12), tok)
+        if best is None or key < best[0]:
+            best = (key, tok)
+    return best[1] if best else ""
+
+
+def _url_template(errors: list[dict]) -> tuple[str, str]:
+    for err in errors:
+        url, eid = err.get("url") or "", err["id"]
+        pos = url.find(eid)
+        if pos >= 0:
+            return url[:pos], url[pos + len(eid):]
+    return "/", "/"
+
+
+def _provider_hints(providers: dict[str, dict], slugs: list[str]) -> list[list]:
+    best: dict[tuple[str, int], float] = {}
+
+    def add(needle: str, slug: str, weight: float) -> None:
+        needle = _QUOTE_CHARS.sub("'", needle.lower()).replace(" ", "")
+        if len(needle) < 4:
+            return
+        key = (needle, slugs.index(slug))
+        best[key] = max(best.get(key, 0), weight)
+
+    for slug in slugs:
+        for needle, weight in BUILTIN_HINTS.get(slug, []):
+            add(needle, slug, weight)
+    for slug, data in providers.items():
+        data = data or {}
+        for host in data.get("api_hosts") or []:
+            add(str(host).lstrip("*"), slug, STRONG)
+        homepage = data.get("homepage")
+        if isinstance(homepage, str):
+            host = (urlparse(homepage).hostname or "").lower()
+            if host.startswith("www."):
+                host = host[4:]
+            if "." in host and host not in _GENERIC_HOSTS:
+                add(host, slug, STRONG)
+        name = data.get("name")
+        if isinstance(name, str):
+            add(name, slug, WEAK)
+    return [[needle, pidx, weight] for (needle, pidx), weight in sorted(best.items())]
+
+
+def _signature_message(signature: dict) -> str:
+    """signature.text without a leading HTTP status and a leading "<error_type>:" / "<error_code>:"."""
+    text = signature.get("text") or ""
+    text = _STATUS_PREFIX.sub("", text)
+    m = _TYPE_PREFIX.match(text)
+    if m:
+        head = m.group(1).lower()
+        if head in {str(signature.get("error_type") or "").lower(), str(signature.get("error_code") or "").lower()}:
+            text = m.group(2)
+    return text
+
+
+def build_index(errors: list[dict], providers: dict[str, dict]) -> dict:
+    """Compile the knowledge base into the matcher index (JSON-able; read by `match` and matcher.js).
+
+    errors: dicts with at least id, title, url, provider, signature, patterns, tags.
+    providers: provider slug -> its _provider.yaml dict (api_hosts, homepage, name).
+    Raises ValueError for a regex pattern Python cannot compile or that uses
+    syntax JavaScript lacks (lookbehind, named groups, inline flags).
+    """
+    comp = _compiled(_RULES_INDEX)
+    errors = sorted(errors, key=lambda e: e["id"])
+    slugs = sorted(set(providers) | {e["provider"] for e in errors} | set(BUILTIN_HINTS))
+
+    code_df: dict[str, int] = {}
+    for err in errors:
+        code = _feature_token((err.get("signature") or {}).get("error_code"))
+        if code:
+            code_df[code] = code_df.get(code, 0) + 1
+
+    prepared = []
+    df: dict[str, int] = {}
+    for err in errors:
+        sig = err.get("signature") or {}
+        literals: list[str] = []
+        sources = [sig.get("text"), _signature_message(sig)]
+        sources += [p["literal"] for p in err.get("patterns") or [] if "literal" in p]
+        code = _feature_token(sig.get("error_code"))
+        if code and code_df[code] == 1:
+            sources.append(code)
+        for source in sources:
+            if not isinstance(source, str) or not source.strip():
+                continue
+            text = _literal_text(comp, source)
+            if text and text not in literals:
+                literals.append(text)
+        lit_cands = [_literal_anchor_candidates(comp, text) for text in literals]
+        regexes = []
+        for p in err.get("patterns") or []:
+            if "regex" not in p:
+                continue
+            src = _QUOTE_CHARS.sub("'", p["regex"])
+            if FORBIDDEN_REGEX.search(src):
+                raise ValueError(f"{err['id']}: regex uses syntax JavaScript lacks: {p['regex']!r}")
+            try:
+                re.compile(src, _flags("i"))
+            except re.error as exc:
+                raise ValueError(f"{err['id']}: bad regex {p['regex']!r}: {exc}") from None
+            branch_cands, spec = _regex_info(src)
+            regexes.append((src, branch_cands, spec))
+        words = {tok for cands in lit_cands for tok, _ in cands}
+        words |= {tok for _, branches, _ in regexes for cands in branches for tok, _ in cands}
+        for tok in words:
+            df[tok] = df.get(tok, 0) + 1
+        prepared.append((err, literals, lit_cands, regexes))
+
+    prefix, suffix = _url_template(errors)
+    records = []
+    for err, literals, lit_cands, regexes in prepared:
+        sig = err.get("signature") or {}
+        lits = [[text, _pick_anchor(cands, df)] for text, cands in zip(literals, lit_cands)]
+        rxs = []
+        for src, branch_cands, spec in regexes:
+            anchors = [_pick_anchor(cands, df) for cands in branch_cands]
+            rxs.append([src, " ".join(anchors) if all(anchors) else "", spec])
+        status = sig.get("http_status")
+        record = [
+            err["id"], err.get("title") or err["id"], slugs.index(err["provider"]),
+            status if isinstance(status, int) else 0,
+            _feature_token(sig.get("error_code")), _feature_token(sig.get("error_type")),
+            lits, rxs,
+        ]
+        url = err.get("url")
+        if url is not None and url != prefix + err["id"] + suffix:
+            record.append(url)
+        records.append(record)
+
+    index = _rules_index()
+    index.update(providers=slugs, hints=_provider_hints(providers, slugs), url=[prefix, suffix], errors=records)
+    return index
+
+
+# ----------------------------------------------------------------------------- match
+
+
+def _find_fragments(text: str, frags: list[str], gap: int) -> tuple[int, int] | None:
+    """Span of the fragments occurring in order, each at most `gap` characters after the previous."""
+    first = frags[0]
+    start = text.find(first)
+    tries = 0
+    while start != -1 and tries < 100:
+        tries += 1
+        end = start + len(first)
+        ok = True
+        for frag in frags[1:]:
+            pos = text.find(frag, end)
+            if pos == -1 or pos > end + gap:
+                ok = False
+                break
+            end = pos + len(frag)
+        if ok:
+            return start, end
+        start = text.find(first, start + 1)
+    return None
+
+
+def _find_fuzzy(toks: list[str], pat: list[str], extra: int) -> tuple[int, int] | None:
+    """Token indexes (first, last) of pat occurring in order in toks with at most `extra` tokens inserted."""
+    n = len(toks)
+    first = pat[0]
+    for i in range(n):
+        if toks[i] != first:
+            continue
+        pos, used, ok = i, 0, True
+        for tok in pat[1:]:
+            found = -1
+            limit = min(n, pos + 2 + extra - used)
+            for q in range(pos + 1, limit):
+                if toks[q] == tok:
+                    found = q
+                    break
+            if found < 0:
+                ok = False
+                break
+            used += found - pos - 1
+            pos = found
+        if ok:
+            return i, pos
+    return None
+
+
+class _Window:
+    """The texts of one window, computed on demand."""
+
+    def __init__(self, comp: _Compiled, lines: list[str]):
+        self.comp = comp
+        self.lines = lines
+        self.sp = " ".join(lines)
+        self.low = _ascii_lower(self.sp)
+        self.cmp = self.low.replace(" ", "")
+        self._masked = None
+
+    def masked(self):
+        if self._masked is None:
+            msp = self.comp.mask(self.sp)
+            mlow = _ascii_lower(msp)
+            spans = [(m.group(0), m.start(), m.end()) for m in self.comp.re["fuzzy"].finditer(mlow)]
+            self._masked = (msp, mlow.replace(" ", ""), [s[0] for s in spans], spans)
+        return self._masked
+
+
+def _compact_span(spaced: str, start: int, end: int) -> str:
+    """The part of `spaced` that became compact[start:end] when spaces were removed."""
+    idx = [i for i, c in enumerate(spaced) if c != " "]
+    return spaced[idx[start]:idx[end - 1] + 1]
+
+
+def _hits(comp: _Compiled, win: _Window, cands) -> dict[int, list[tuple]]:
+    """Per error: (pattern score, pattern id, mode, start, end) for every candidate pattern that matches."""
+    hits: dict[int, list[tuple]] = {}
+    for pid in cands:
+        pat = comp.patterns[pid]
+        hit = None
+        if pat[0] == "l":
+            _, e_idx, ufr, mfr, ftoks, su, sm = pat
+            span = _find_fragments(win.cmp, ufr, comp.gap)
+            if span:
+                hit = (su, pid, "u", span[0], span[1])
+            else:
+                msp, mcmp, mtoks, mspans = win.masked()
+                if mfr:
+                    span = _find_fragments(mcmp, mfr, comp.gap)
+                    if span:
+                        hit = (sm, pid, "m", span[0], span[1])
+                if hit is None and len(ftoks) >= comp.fuzzy_min:
+                    span = _find_fuzzy(mtoks, ftoks, comp.fuzzy_extra)
+                    if span:
+                        hit = (sm - comp.w["fuzzy"], pid, "f", mspans[span[0]][1], mspans[span[1]][2])
+        else:
+            _, e_idx, rx, score = pat
+            if rx is not None:
+                m = rx.search(win.sp)
+                if m:
+                    hit = (score, pid, "r", m.start(), m.end())
+        if hit:
+            hits.setdefault(e_idx, []).append(hit)
+    return hits
+
+
+def _features(comp: _Compiled, win: _Window):
+    nl = _ascii_lower("\n".join(win.lines))
+    statuses = set()
+    for rx in comp.status:
+        for m in rx.finditer(nl):
+            statuses.add(int(m.group(1)))
+    tokens = set(comp.re["feature"].findall(win.low))
+    evidence = [0] * comp.nprov
+    for needle, pidx, weight in comp.hints:
+        if weight > evidence[pidx] and needle in win.cmp:
+            evidence[pidx] = weight
+    return statuses, tokens, evidence
+
+
+def _score(comp: _Compiled, e_idx: int, hits: list[tuple], features) -> tuple[float, tuple]:
+    statuses, tokens, evidence = features
+    w = comp.w
+    best = hits[0]
+    for hit in hits[1:]:
+        if hit[0] > best[0] or (hit[0] == best[0] and hit[1] < best[1]):
+            best = hit
+    s = best[0] + min(w["multi_cap"], w["multi"] * (len(hits) - 1))
+    _, _, _, pidx, status, code, etype = comp.errors[e_idx]
+    if status:
+        if status in statuses:
+            s += w["status"]
+        elif statuses:
+            s -= w["status_other"]
+    if code:
+        if code in tokens:
+            s += w["code"]
+        elif not comp.codes.isdisjoint(tokens):
+            s -= w["code_other"]
+    if etype:
+        if etype in tokens:
+            s += w["type"]
+        elif not comp.types.isdisjoint(tokens):
+            s -= w["type_other"]
+    own = evidence[pidx]
+    foreign = 0
+    for q, value in enumerate(evidence):
+        if q != pidx and value > foreign:
+            foreign = value
+    if own >= 1:
+        s += w["own_strong"]
+    elif own > 0:
+        s += w["own_weak"]
+    if foreign > own:
+        if foreign >= 1:
+            s *= w["mismatch"]
+        else:
+            s -= w["foreign_weak"]
+    return s, best
+
+
+def match(index: dict, text: str, top: int = 5) -> list[dict]:
+    """Best matching errors for a pasted log: [{id, title, score, url, matched}], best first; [] if none fits."""
+    comp = _compiled(index)
+    lines, extras = comp.normalise_lines(text)
+    if not lines:
+        return []
+    B = comp.block
+    nblocks = (len(lines) + B - 1) // B
+    word_re = comp.re["word"]
+    block_cands = []
+    for b in range(nblocks):
+        seg = lines[b * B:(b + 1) * B]
+        words = set(word_re.findall("\n".join(seg).lower()))
+        for extra in extras[b * B:(b + 1) * B]:
+            words.update(extra)
+        cands = set()
+        for word in comp.anchor_keys.intersection(words):
+            cands.update(comp.amap[word])
+        block_cands.append(cands)
+    windows = [(0, 1)] if nblocks == 1 else [(b, b + 2) for b in range(nblocks - 1)]
+    best: dict[int, tuple] = {}   # error -> (score, window number, hit)
+    for wn, (b0, b1) in enumerate(windows):
+        cands = set(comp.always)
+        for b in range(b0, b1):
+            cands |= block_cands[b]
+        if not cands:
+            continue
+        win = _Window(comp, lines[b0 * B:b1 * B])
+        hits = _hits(comp, win, cands)
+        if not hits:
+            continue
+        features = _features(comp, win)
+        for e_idx, ehits in hits.items():
+            s, hit = _score(comp, e_idx, ehits, features)
+            if e_idx not in best or s > best[e_idx][0]:
+                best[e_idx] = (s, wn, hit)
+    threshold = comp.w["threshold"]
+    ranked = []
+    for e_idx, (s, wn, hit) in best.items():
+        score = _round3(s)
+        if score >= threshold:
+            ranked.append((-score, comp.errors[e_idx][0], e_idx, wn, hit))
+    ranked.sort()
+    results = []
+    for neg, eid, e_idx, wn, hit in ranked[:top]:
+        b0, b1 = windows[wn]
+        win = _Window(comp, lines[b0 * B:b1 * B])
+        mode, start, end = hit[2], hit[3], hit[4]
+        if mode == "u":
+            matched = _compact_span(win.sp, start, end)
+        elif mode == "m":
+            matched = _compact_span(win.masked()[0], start, end)
+        elif mode == "f":
+            matched = win.masked()[0][start:end]
+        else:
+            matched = win.sp[start:end]
+        _, title, url = comp.errors[e_idx][:3]
+        results.append({"id": eid, "title": title, "score": -neg, "url": url, "matched": matched[:240]})
+    return results
