@@ -100,15 +100,18 @@ def cmd_check(args) -> int:
     items = scenario_items(entries)
     static_checks = [f"{entry.id}#{index}" for entry in entries for index in range(len(entry.data["commands"]))]
     console = Console(stderr=True)
-    failures = static_failures(entries) + coverage_failures(entries)
+    failures = static_failures(entries)
+    outcomes = []
     with Progress(TextColumn("checking commands"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, transient=True, disable=not console.is_terminal) as progress:
         task = progress.add_task("scenarios", total=len(items))
         with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-            for failure in pool.map(lambda item: run_scenario(item, timeout=args.timeout), items):
+            for outcome in pool.map(lambda item: run_scenario(item, timeout=args.timeout), items):
                 progress.advance(task)
-                if failure is not None:
-                    failures.append(failure)
+                outcomes.append(outcome)
+                if outcome.failure is not None:
+                    failures.append(outcome.failure)
+    failures.extend(coverage_failures(entries, outcomes))
     for failure in failures:
         print(failure, file=sys.stderr)
     total = len(items) + len(static_checks) + len(entries)

@@ -1,0 +1,204 @@
+"""Verify every copy-paste command: shellcheck, secret safety, and each scenario run against the provider mock.
+
+`static_failures` runs shellcheck (batched) and the secret checks over all commands and
+reports each finding at the YAML file and line of the command. `scenario_items` lists
+every (error, command, scenario) triple; `run_scenario` runs one verbatim in the
+sandbox (generator.verify.sandbox) and returns what went wrong, if anything.
+`coverage_failures` checks that every error an API returns has a command that shows the
+error in a scenario named `reproduce` and succeeds in one named `fixed`.
+`errorkb check` and the pytest suite both use these functions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .loader import ErrorEntry, display_path
+from .verify.sandbox import RunResult, run_command
+from .verify.secrets import real_key_problems, secret_printing_problems
+from .verify.shellcheck import shellcheck_commands
+
+OUTPUT_TAIL_LINES = 15
+
+
+@dataclass
+class Failure:
+    """One failed check: where (file:line), what, and the details a contributor needs."""
+
+    location: str
+    title: str
+    details: list[str] = field(default_factory=list)
+    check: str = ""      # which check failed: "<id>#<command index>", "<id>#<command>#<scenario>" or "<id>"
+
+    def __str__(self) -> str:
+        return "\n".join([f"{self.location}: {self.title}", *("    " + line for line in self.details)])
+
+
+@dataclass
+class ScenarioItem:
+    entry: ErrorEntry
+    command_index: int
+    scenario: dict
+
+    @property
+    def command(self) -> dict:
+        return self.entry.data["commands"][self.command_index]
+
+    @property
+    def test_id(self) -> str:
+        return f"{self.entry.id} · {self.command['title']} · {self.scenario['name']}"
+
+
+def command_line(entry: ErrorEntry, command_index: int, line_in_command: int = 1) -> int:
+    """The line of the YAML file on which line `line_in_command` of a command's `run` stands."""
+    line, _ = entry.position("commands", command_index, "run")
+    source_lines = entry.path.read_text(encoding="utf-8").splitlines()
+    value_start = source_lines[line - 1] if line - 1 < len(source_lines) else ""
+    is_block = re.search(r"run:\s*[|>][-+0-9]*\s*(#.*)?$", value_start) is not None or \
+        re.match(r"\s*[|>][-+0-9]*\s*$", value_start) is not None
+    return line + line_in_command if is_block else line + line_in_command - 1
+
+
+def _location(entry: ErrorEntry, command_index: int, line_in_command: int = 1) -> str:
+    return f"{display_path(entry.path)}:{command_line(entry, command_index, line_in_command)}"
+
+
+def static_failures(entries: list[ErrorEntry]) -> list[Failure]:
+    """shellcheck and secret-safety findings for every command, and real-looking keys in any file."""
+    failures: list[Failure] = []
+    commands = {}
+    for entry in entries:
+        for index, command in enumerate(entry.data["commands"]):
+            commands[f"{entry.id}#{index}"] = (entry, index, command)
+    for finding in shellcheck_commands([(key, command["run"]) for key, (_, _, command) in commands.items()]):
+        entry, index, command = commands[finding.command_id]
+        source_line = command["run"].splitlines()[finding.line - 1].strip()
+        failures.append(Failure(_location(entry, index, finding.line),
+                                f"shellcheck {finding.code} ({finding.level}) in '{command['title']}': {finding.message}",
+                                [f"column {finding.column} of: {source_line}"], check=finding.command_id))
+    for key, (entry, index, command) in commands.items():
+        for line, _column, message in secret_printing_problems(command["run"]):
+            failures.append(Failure(_location(entry, index, line),
+                                    f"'{command['title']}' could print a secret: {message}", check=key))
+    for entry in entries:
+        text = entry.path.read_text(encoding="utf-8")
+        for line, column, message in real_key_problems(text):
+            failures.append(Failure(f"{display_path(entry.path)}:{line}:{column}", message, check=entry.id))
+    return failures
+
+
+def scenario_items(entries: list[ErrorEntry]) -> list[ScenarioItem]:
+    return [ScenarioItem(entry, index, scenario)
+            for entry in entries
+            for index, command in enumerate(entry.data["commands"])
+            for scenario in command.get("scenarios", [])]
+
+
+def shows_error(entry: ErrorEntry, output: str) -> bool:
+    """True when one of the error's match patterns recognises `output` (case-insensitive)."""
+    folded = output.casefold()
+    for pattern in entry.data["patterns"]:
+        if "literal" in pattern and pattern["literal"].casefold() in folded:
+            return True
+        if "regex" in pattern and re.search(pattern["regex"], output, re.IGNORECASE):
+            return True
+    return False
+
+
+def _tail(text: str) -> list[str]:
+    lines = text.rstrip("\n").splitlines()
+    shown = lines[-OUTPUT_TAIL_LINES:]
+    prefix = [f"... ({len(lines) - len(shown)} earlier lines)"] if len(lines) > len(shown) else []
+    return prefix + shown if shown else ["(empty)"]
+
+
+def _expectation_problems(scenario: dict, result: RunResult) -> list[str]:
+    problems = []
+    expected_status = scenario.get("exit_status", 0)
+    if result.timed_out:
+        problems.append(f"timed out after {result.duration:.1f} s")
+    elif result.exit_status != expected_status:
+        problems.append(f"exit status {result.exit_status}, expected {expected_status}")
+    for stream in ("stdout", "stderr"):
+        output = getattr(result, stream)
+        expectation = scenario.get(stream, {})
+        for text in expectation.get("contains", []):
+            if text not in output:
+                problems.append(f"{stream} does not contain {text!r}")
+        for text in expectation.get("not_contains", []):
+            if text in output:
+                problems.append(f"{stream} contains {text!r}, which it must not")
+        for expression in expectation.get("matches", []):
+            if not re.search(expression, output):
+                problems.append(f"{stream} does not match /{expression}/")
+    return problems
+
+
+@dataclass
+class ScenarioOutcome:
+    """What running one scenario showed: a failure (or None) and whether the output shows the error."""
+
+    item: ScenarioItem
+    failure: Failure | None
+    shows_error: bool
+
+
+def run_scenario(item: ScenarioItem, timeout: float = 10.0) -> ScenarioOutcome:
+    """Run one scenario verbatim in the sandbox and check everything it expects."""
+    scenario = item.scenario
+    result = run_command(item.command["run"], env=dict(scenario.get("env", {})), provider=item.entry.provider,
+                         mock_state=dict(scenario.get("mock", {})), timeout=timeout)
+    problems = []
+    if result.unmocked_hosts:
+        problems.append("the command reached host(s) that no mock serves: " + ", ".join(result.unmocked_hosts) +
+                        " (no real network is used; call the provider's real API host)")
+    problems.extend(_expectation_problems(scenario, result))
+    showing = shows_error(item.entry, result.stdout + "\n" + result.stderr)
+    if scenario["name"] == "fixed" and showing:
+        problems.append("the output still shows the error, which the fix should have removed")
+    if not problems:
+        return ScenarioOutcome(item, None, showing)
+    details = [f"scenario: {scenario['name']}  env: {', '.join(sorted(scenario.get('env', {}))) or '(none)'}"
+               f"  mock: {scenario.get('mock', {})}",
+               *[f"problem: {problem}" for problem in problems],
+               "command:", *("  " + line for line in item.command["run"].rstrip("\n").splitlines()),
+               f"exit status: {result.exit_status}{' (timed out)' if result.timed_out else ''}",
+               "stdout:", *("  " + line for line in _tail(result.stdout)),
+               "stderr:", *("  " + line for line in _tail(result.stderr)),
+               f"requests the mock received ({len(result.requests)}):",
+               *(f"  {request['method']} {request['path']} -> {request['status']}" for request in result.requests)]
+    failure = Failure(_location(item.entry, item.command_index),
+                      f"'{item.command['title']}' failed in scenario '{scenario['name']}'", details, check=item.test_id)
+    return ScenarioOutcome(item, failure, showing)
+
+
+def coverage_failures(entries: list[ErrorEntry], outcomes: list[ScenarioOutcome]) -> list[Failure]:
+    """Every command needs scenarios; an error an API returns needs a command whose `reproduce` scenario shows
+    the error (one of its patterns matches the output) and whose `fixed` scenario passes without it."""
+    failures = []
+    by_command: dict[tuple[str, int], dict[str, ScenarioOutcome]] = {}
+    for outcome in outcomes:
+        key = (outcome.item.entry.id, outcome.item.command_index)
+        by_command.setdefault(key, {})[outcome.item.scenario["name"]] = outcome
+    for entry in entries:
+        for index, command in enumerate(entry.data["commands"]):
+            if not command.get("scenarios"):
+                failures.append(Failure(_location(entry, index),
+                                        f"'{command['title']}' has no scenarios: add at least one to verify it",
+                                        check=entry.id))
+        if not entry.data["signature"].get("http_status"):
+            continue
+        proven = False
+        for index in range(len(entry.data["commands"])):
+            scenarios = by_command.get((entry.id, index), {})
+            reproduce, fixed = scenarios.get("reproduce"), scenarios.get("fixed")
+            if reproduce and fixed and reproduce.failure is None and reproduce.shows_error and fixed.failure is None:
+                proven = True
+        if not proven:
+            line, _ = entry.position("commands")
+            failures.append(Failure(f"{display_path(entry.path)}:{line}",
+                                    "no command shows the error in a passing 'reproduce' scenario (one of the error's "
+                                    "patterns must match its output) and succeeds in a passing 'fixed' scenario",
+                                    check=entry.id))
+    return failures

@@ -1,0 +1,319 @@
+"""Simulator of the Gemini API at https://generativelanguage.googleapis.com (API versions v1beta and v1).
+
+Endpoints: GET /{v}/models, GET /{v}/models/{m}, POST /{v}/models/{m}:generateContent,
+:streamGenerateContent (a JSON array, or SSE with ?alt=sse), :countTokens, :embedContent and
+:batchEmbedContents. The key comes from the `key=` query parameter or the `x-goog-api-key` header.
+
+Formatting: JSON indented by 2 spaces plus a trailing newline, content type `application/json;
+charset=UTF-8`, errors as google.rpc.Status ({"error": {"code": <int>, "message", "status", "details"}}).
+Unknown paths get Google's HTML 404 page. There are no request-id or rate-limit headers; the retry delay
+is in the body (RetryInfo) and at the end of the message.
+
+Order of checks: path -> key missing (400 "API Key not found") -> key invalid (400 "API key not valid") ->
+body (JSON, unknown fields, required fields) -> model unknown or method unsupported (404) -> quota
+(429 limit 0) -> rate limit (429 per-minute limit) -> overloaded (503) -> input token count.
+Quota, rate limit and overload apply to generateContent and streamGenerateContent only; embedding
+methods need an embedding model (a name containing "embedding"), generation needs any other model.
+"""
+
+from __future__ import annotations
+
+from werkzeug.routing import Rule
+
+from .common import (
+    EMBEDDING_DIMENSIONS,
+    as_dict,
+    pick,
+    Call,
+    ProviderMock,
+    Reject,
+    context_window,
+    count_tokens,
+    embedding_vector,
+    gather_text,
+    json_compact,
+    json_indented,
+    positive_int,
+    reply,
+    reply_pieces,
+    respond,
+    sse,
+)
+
+SERVICE = "generativelanguage.googleapis.com"
+KEY_INVALID = "API key not valid. Please pass a valid API key."
+KEY_NOT_FOUND = "API Key not found. Please pass a valid API key."
+OVERLOADED = "The model is overloaded. Please try again later."
+RATE_LIMITS_URL = "https://ai.google.dev/gemini-api/docs/rate-limits"
+QUOTA_MESSAGE = (
+    "You exceeded your current quota, please check your plan and billing details. For more information on this "
+    f"error, head to: {RATE_LIMITS_URL}. To monitor your current usage, head to: https://ai.dev/rate-limit. "
+)
+RETRY_IN, RETRY_DELAY = "7.967587226s", "7s"
+# (metric, quota id, limit) of each violation a 429 reports, by cause.
+VIOLATIONS = {
+    "exhausted": (
+        ("generate_content_free_tier_input_token_count", "GenerateContentInputTokensPerModelPerMinute-FreeTier", 0),
+        ("generate_content_free_tier_requests", "GenerateRequestsPerMinutePerProjectPerModel-FreeTier", 0),
+        ("generate_content_free_tier_requests", "GenerateRequestsPerDayPerProjectPerModel-FreeTier", 0),
+    ),
+    "requests": (("generate_content_free_tier_requests", "GenerateRequestsPerMinutePerProjectPerModel-FreeTier", 10),),
+    "tokens": (
+        ("generate_content_free_tier_input_token_count", "GenerateContentInputTokensPerModelPerMinute-FreeTier", 250000),
+    ),
+}
+GENERATE_METHODS = ("generateContent", "streamGenerateContent", "countTokens")
+EMBED_METHODS = ("embedContent", "batchEmbedContents", "countTokens")
+# Fields each method accepts (Google takes camelCase and snake_case alike).
+FIELDS = {
+    "generateContent": "contents tools toolConfig safetySettings systemInstruction generationConfig cachedContent labels model",
+    "countTokens": "contents generateContentRequest model",
+    "embedContent": "content taskType title outputDimensionality model",
+    "batchEmbedContents": "requests",
+}
+FIELDS["streamGenerateContent"] = FIELDS["generateContent"]
+NOT_FOUND_PAGE = """<!DOCTYPE html>
+<html lang=en>
+  <meta charset=utf-8>
+  <meta name=viewport content="initial-scale=1, minimum-scale=1, width=device-width">
+  <title>Error 404 (Not Found)!!1</title>
+  <a href=//www.google.com/><span id=logo aria-label=Google></span></a>
+  <p><b>404.</b> <ins>That\u2019s an error.</ins>
+  <p>The requested URL <code>{path}</code> was not found on this server.  <ins>That\u2019s all we know.</ins>
+"""
+
+
+def snake(name: str) -> str:
+    return "".join("_" + c.lower() if c.isupper() else c for c in name)
+
+
+def is_embedding_model(model: str) -> bool:
+    return "embedding" in model
+
+
+def model_object(model: str) -> dict:
+    embedding = is_embedding_model(model)
+    words = [w if w[0].isdigit() else w.capitalize() for w in model.split("-") if w]
+    info = {
+        "name": f"models/{model}",
+        "version": "001",
+        "displayName": " ".join(words),
+        "description": f"{' '.join(words)} model",
+        "inputTokenLimit": 2048 if embedding else 1048576,
+        "outputTokenLimit": 1 if embedding else 65536,
+        "supportedGenerationMethods": list(EMBED_METHODS if embedding else ("generateContent", "countTokens", "createCachedContent", "batchGenerateContent")),
+    }
+    if not embedding:
+        info.update({"temperature": 1, "topP": 0.95, "topK": 64, "maxTemperature": 2, "thinking": "2.5" in model})
+    return info
+
+
+class GeminiMock(ProviderMock):
+    name = "gemini"
+    hosts = ["generativelanguage.googleapis.com"]
+    default_models = ("gemini-2.5-flash", "gemini-2.5-pro", "gemini-2.0-flash")
+
+    def rules(self):
+        return [
+            Rule("/<any(v1, v1beta):version>/models", methods=["GET"], endpoint="list_models"),
+            Rule("/<any(v1, v1beta):version>/models/<name>", methods=["GET"], endpoint="get_model"),
+            Rule("/<any(v1, v1beta):version>/models/<name>", methods=["POST"], endpoint="model_method"),
+        ]
+
+    # -- responses -------------------------------------------------------------------------
+
+    def headers(self, call: Call) -> dict:
+        return {
+            "vary": "Origin, X-Origin, Referer",
+            "server": "scaffolding on HTTPServer2",
+            "x-xss-protection": "0",
+            "x-frame-options": "SAMEORIGIN",
+            "x-content-type-options": "nosniff",
+            "server-timing": f"gfet4t7; dur={call.ids.number('dur', 80, 900)}",
+            "alt-svc": 'h3=":443"; ma=2592000,h3-29=":443"; ma=2592000',
+        }
+
+    def ok(self, call, payload):
+        return respond(json_indented(payload, 2) + "\n", 200, "application/json; charset=UTF-8", self.headers(call))
+
+    def error(self, call, code, status, message, details=None):
+        error = {"code": code, "message": message, "status": status}
+        if details:
+            error["details"] = details
+        body = json_indented({"error": error}, 2) + "\n"
+        return respond(body, code, "application/json; charset=UTF-8", self.headers(call))
+
+    def not_found(self, call):
+        page = NOT_FOUND_PAGE.format(path=call.path)
+        return respond(page, 404, "text/html; charset=UTF-8", {"referrer-policy": "no-referrer"})
+
+    def key_error(self, call, message):
+        details = [
+            {
+                "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                "reason": "API_KEY_INVALID",
+                "domain": "googleapis.com",
+                "metadata": {"service": SERVICE},
+            },
+            {"@type": "type.googleapis.com/google.rpc.LocalizedMessage", "locale": "en-US", "message": message},
+        ]
+        return self.error(call, 400, "INVALID_ARGUMENT", message, details)
+
+    def quota_error(self, call, model, cause):
+        violations = VIOLATIONS[cause]
+        lines = "".join(
+            f"\n* Quota exceeded for metric: {SERVICE}/{metric}, limit: {limit}, model: {model}"
+            for metric, _, limit in violations
+        )
+        message = f"{QUOTA_MESSAGE}{lines}\nPlease retry in {RETRY_IN}."
+        failure = []
+        for metric, quota_id, limit in violations:
+            violation = {
+                "quotaMetric": f"{SERVICE}/{metric}",
+                "quotaId": quota_id,
+                "quotaDimensions": {"location": "global", "model": model},
+            }
+            if limit:
+                violation["quotaValue"] = str(limit)
+            failure.append(violation)
+        details = [
+            {
+                "@type": "type.googleapis.com/google.rpc.Help",
+                "links": [{"description": "Learn more about Gemini API quotas", "url": RATE_LIMITS_URL}],
+            },
+            {"@type": "type.googleapis.com/google.rpc.QuotaFailure", "violations": failure},
+            {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": RETRY_DELAY},
+        ]
+        return self.error(call, 429, "RESOURCE_EXHAUSTED", message, details)
+
+    # -- checks ----------------------------------------------------------------------------
+
+    def authenticate(self, call: Call) -> None:
+        key = call.headers.get("x-goog-api-key") or call.query.get("key")
+        if not key:
+            raise Reject(self.key_error(call, KEY_NOT_FOUND))
+        if key not in call.state["keys"]:
+            raise Reject(self.key_error(call, KEY_INVALID))
+
+    def body(self, call: Call, method: str) -> dict:
+        body, problem = call.json()
+        if problem == "empty":
+            return {}
+        if problem or not isinstance(body, dict):
+            text = call.raw.decode("utf-8", "replace")
+            raise Reject(self.error(call, 400, "INVALID_ARGUMENT", f"Invalid JSON payload received. Unexpected token.\n{text[:40]}\n^"))
+        allowed = set(FIELDS[method].split())
+        allowed |= {snake(name) for name in allowed}
+        for name in body:
+            if name not in allowed:
+                message = f'Invalid JSON payload received. Unknown name "{name}": Cannot find field.'
+                violation = {"@type": "type.googleapis.com/google.rpc.BadRequest", "fieldViolations": [{"description": message}]}
+                raise Reject(self.error(call, 400, "INVALID_ARGUMENT", message, [violation]))
+        return body
+
+    def require_model(self, call, version, model, method):
+        """404 unless the model is available and supports the method ("get" needs it available only)."""
+        supported = EMBED_METHODS if is_embedding_model(model) else GENERATE_METHODS
+        if model not in call.state["models"] or method not in (*supported, "get"):
+            message = (
+                f"models/{model} is not found for API version {version}, or is not supported for {method}. "
+                "Call ListModels to see the list of available models and their supported methods."
+            )
+            raise Reject(self.error(call, 404, "NOT_FOUND", message))
+
+    # -- endpoints -------------------------------------------------------------------------
+
+    def list_models(self, call, version):
+        self.authenticate(call)
+        return self.ok(call, {"models": [model_object(m) for m in call.state["models"]]})
+
+    def get_model(self, call, version, name):
+        self.authenticate(call)
+        self.require_model(call, version, name, "get")
+        return self.ok(call, model_object(name))
+
+    def model_method(self, call, version, name):
+        model, _, method = name.rpartition(":")
+        handler = {
+            "generateContent": self.generate,
+            "streamGenerateContent": self.generate,
+            "countTokens": self.count_tokens,
+            "embedContent": self.embed,
+            "batchEmbedContents": self.embed,
+        }.get(method)
+        if not model or handler is None:
+            return self.not_found(call)
+        self.authenticate(call)
+        body = self.body(call, method)
+        return handler(call, version, model, method, body)
+
+    def count_tokens(self, call, version, model, method, body):
+        self.require_model(call, version, model, method)
+        request = as_dict(pick(body, "generateContentRequest", "generate_content_request")) or body
+        tokens = count_tokens(prompt_text(request))
+        return self.ok(call, {"totalTokens": tokens, "promptTokensDetails": [{"modality": "TEXT", "tokenCount": tokens}]})
+
+    def embed(self, call, version, model, method, body):
+        self.require_model(call, version, model, method)
+        requests = body.get("requests") if method == "batchEmbedContents" else [body]
+        embeddings = []
+        for request in requests if isinstance(requests, list) else []:
+            request = as_dict(request)
+            dimensions = positive_int(pick(request, "outputDimensionality", "output_dimensionality"))
+            embeddings.append({"values": embedding_vector(gather_text(request.get("content")), dimensions or EMBEDDING_DIMENSIONS)})
+        if method == "batchEmbedContents":
+            return self.ok(call, {"embeddings": embeddings})
+        return self.ok(call, {"embedding": embeddings[0]})
+
+    def generate(self, call, version, model, method, body):
+        contents = body.get("contents")
+        if not contents:
+            raise Reject(self.error(call, 400, "INVALID_ARGUMENT", "* GenerateContentRequest.contents: contents is not specified\n"))
+        self.require_model(call, version, model, method)
+        state = call.state
+        if state["quota"] == "exhausted":
+            return self.quota_error(call, model, "exhausted")
+        if state["rate_limit"] != "ok":
+            return self.quota_error(call, model, state["rate_limit"])
+        if state["overloaded"]:
+            return self.error(call, 503, "UNAVAILABLE", OVERLOADED)
+        prompt_tokens = count_tokens(prompt_text(body))
+        window = context_window(state, model)
+        if prompt_tokens > window:
+            message = f"The input token count ({prompt_tokens}) exceeds the maximum number of tokens allowed ({window})."
+            return self.error(call, 400, "INVALID_ARGUMENT", message)
+
+        config = as_dict(pick(body, "generationConfig", "generation_config"))
+        text, output_tokens, truncated = reply(positive_int(pick(config, "maxOutputTokens", "max_output_tokens")))
+        finish = "MAX_TOKENS" if truncated else "STOP"
+        response_id = call.ids.chars("response-id", 22)
+        usage = {
+            "promptTokenCount": prompt_tokens,
+            "candidatesTokenCount": output_tokens,
+            "totalTokenCount": prompt_tokens + output_tokens,
+            "promptTokensDetails": [{"modality": "TEXT", "tokenCount": prompt_tokens}],
+        }
+
+        def answer(part: str, finish_reason: str | None, usage_metadata: dict) -> dict:
+            candidate = {"content": {"parts": [{"text": part}], "role": "model"}}
+            if finish_reason:
+                candidate["finishReason"] = finish_reason
+            candidate["index"] = 0
+            return {"candidates": [candidate], "usageMetadata": usage_metadata, "modelVersion": model, "responseId": response_id}
+
+        if method == "generateContent":
+            return self.ok(call, answer(text, finish, usage))
+        pieces = reply_pieces(text)
+        partial = {"promptTokenCount": prompt_tokens, "totalTokenCount": prompt_tokens}
+        chunks = [answer(p, None, partial) for p in pieces[:-1]] + [answer(pieces[-1], finish, usage)]
+        if call.query.get("alt") == "sse":
+            body_text = sse([(None, json_compact(chunk)) for chunk in chunks], separator="\r\n\r\n")
+            return respond(body_text, 200, "text/event-stream", self.headers(call))
+        body_text = "[" + "\n,\r\n".join(json_indented(chunk, 2) for chunk in chunks) + "]"
+        return respond(body_text, 200, "application/json; charset=UTF-8", self.headers(call))
+
+
+def prompt_text(request: dict) -> str:
+    """All text of a generateContent-style request: contents and system instruction."""
+    system = pick(request, "systemInstruction", "system_instruction")
+    return gather_text(request.get("contents")) + gather_text(system)

@@ -1,0 +1,95 @@
+"""Every copy-paste command of every shipped error: shellcheck, secret safety, and each scenario run verbatim
+against the provider mock; and proof that broken commands fail their check with a clear message."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from conftest import REPO
+from generator.checks import (ScenarioItem, coverage_failures, run_scenario, scenario_items, static_failures)
+from generator.loader import load_knowledge_base
+
+KB = load_knowledge_base(REPO / "errors")
+ITEMS = scenario_items(KB.errors)
+_OUTCOMES: dict[str, object] = {}
+
+
+def _outcome(item: ScenarioItem):
+    """Run a scenario once per test session; the coverage test reuses the result."""
+    if item.test_id not in _OUTCOMES:
+        _OUTCOMES[item.test_id] = run_scenario(item)
+    return _OUTCOMES[item.test_id]
+
+
+@pytest.mark.parametrize("item", ITEMS, ids=[item.test_id for item in ITEMS])
+def test_scenario(item):
+    failure = _outcome(item).failure
+    assert failure is None, str(failure)
+
+
+@pytest.mark.parametrize("entry", KB.errors, ids=[entry.id for entry in KB.errors])
+def test_static_checks(entry):
+    failures = static_failures([entry])
+    assert not failures, "\n".join(map(str, failures))
+
+
+@pytest.mark.parametrize("entry", KB.errors, ids=[entry.id for entry in KB.errors])
+def test_a_command_reproduces_the_error_and_shows_the_fix(entry):
+    outcomes = [_outcome(item) for item in ITEMS if item.entry.id == entry.id]
+    failures = coverage_failures([entry], outcomes)
+    assert not failures, "\n".join(map(str, failures))
+
+
+def _run(item: ScenarioItem):
+    return run_scenario(item).failure
+
+
+def _mutated(error_id: str, scenario_name: str, old: str, new: str) -> ScenarioItem:
+    """The first scenario `scenario_name` of `error_id` whose command contains `old`, with `old` replaced by `new`."""
+    for item in ITEMS:
+        if item.entry.id == error_id and item.scenario["name"] == scenario_name and old in item.command["run"]:
+            entry = copy.copy(item.entry)
+            entry.data = copy.deepcopy(item.entry.data)
+            entry.data["commands"][item.command_index]["run"] = item.command["run"].replace(old, new)
+            return ScenarioItem(entry, item.command_index, item.scenario)
+    raise AssertionError(f"no {scenario_name} scenario of {error_id} runs a command containing {old!r}")
+
+
+def test_typo_in_host_fails_and_names_the_host():
+    failure = _run(_mutated("openai/invalid-api-key", "fixed", "api.openai.com", "api.openai.co"))
+    assert failure is not None
+    assert "the command reached host(s) that no mock serves: api.openai.co" in str(failure)
+
+
+def test_unmocked_host_fails_and_names_it():
+    failure = _run(_mutated("anthropic/invalid-api-key", "fixed", "https://api.anthropic.com",
+                                    "https://api.example.net"))
+    assert failure is not None and "api.example.net" in str(failure)
+
+
+def test_misspelt_auth_header_fails():
+    failure = _run(_mutated("openai/invalid-api-key", "fixed", "Authorization:", "Authorisation:"))
+    assert failure is not None
+    text = str(failure)
+    assert "scenario: fixed" in text and "-> 401" in text
+
+
+def test_wrong_variable_name_fails():
+    failure = _run(_mutated("anthropic/invalid-api-key", "fixed", "${ANTHROPIC_API_KEY:-}", "${ANTHROPIC_KEY:-}"))
+    assert failure is not None and "problem:" in str(failure)
+
+
+def test_broken_quoting_fails_shellcheck_and_run():
+    item = _mutated("openai/invalid-api-key", "fixed", '"Authorization: Bearer', "'Authorization: Bearer")
+    failures = static_failures([item.entry])
+    assert failures and any("shellcheck SC" in failure.title for failure in failures)
+    assert failures[0].location.startswith("errors/openai/invalid-api-key.yaml:")
+    assert _run(item) is not None
+
+
+def test_printing_a_secret_is_caught():
+    item = _mutated("openai/invalid-api-key", "fixed", "status=$(curl ", 'echo "$OPENAI_API_KEY"\nstatus=$(curl ')
+    failures = static_failures([item.entry])
+    assert any("could print a secret" in failure.title for failure in failures)
