@@ -34,7 +34,7 @@ Algorithm
        only the characters outside placeholders.
    Compact matching makes literals immune to wrapped lines, to JSON vs. repr
    spacing ({"a":"b"} vs {'a': 'b'}) and to how wrapped lines are rejoined.
-   If neither form matches, a literal of three or more tokens may still match
+   If neither form matches, a literal with a variable part and three or more tokens may match
    *fuzzily*: its masked tokens appear in order in the masked window with at most
    two extra tokens in between ("model '<model>' was not found"), at a penalty.
    A *regex* is compiled with the index's `regex_flags` ("i") and searched in
@@ -94,7 +94,8 @@ RULES: dict[str, list[str]] = {
     "ansi": [r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]"
              r"|\[(?:[0-9]{1,3};)*[0-9]{1,3}m", "g"],
     # JSON / Python string escapes; group 1: \uXXXX, group 2: \xXX, group 3: one char.
-    "unescape": [r"\\(?:u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2})|([\\\"'/nrtbf]))", "g"],
+    # \b and \f are left alone: rare in messages, common in Windows paths (C:\build).
+    "unescape": [r"\\(?:u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2})|([\\\"'/nrt]))", "g"],
     "ctrl": [r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200d\u2060\ufeff]", "g"],
     "newline": [r"\r\n?", "g"],
     "quotes": [r"[\"`\u2018\u2019\u201a\u201b\u201c\u201d\u201e\u201f\u2032\u2033\u00b4]", "g"],
@@ -302,8 +303,9 @@ class _Compiled:
         self.nprov = len(index["providers"])
         self.hints = index["hints"]
         self.errors: list[tuple] = []     # (id, title, url, provider index, status, code, type)
-        self.patterns: list[tuple] = []   # ("l", error, ufr, mfr, ftoks, su, sm) | ("r", error, regex, score)
-        self.amap: dict[str, list[int]] = {}
+        # ("l", error, ufr, mfr, ftoks, su, sm, needles) | ("r", error, regex, score)
+        self.patterns: list[tuple] = []
+        self.amap: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
         self.always: list[int] = []
         self.codes: set[str] = set()
         self.types: set[str] = set()
@@ -320,7 +322,7 @@ class _Compiled:
             for text, anchor in lits:
                 ufr, mfr, ftoks, su, sm = self.literal_forms(text)
                 self._register(len(self.patterns), anchor)
-                self.patterns.append(("l", e_idx, ufr, mfr, ftoks, su, sm))
+                self.patterns.append(("l", e_idx, ufr, mfr, ftoks, su, sm, self.needles(mfr, ftoks)))
             for src, anchors, spec in regexes:
                 try:
                     rx = re.compile(src, regex_flags)
@@ -331,11 +333,13 @@ class _Compiled:
         self.anchor_keys = frozenset(self.amap)
 
     def _register(self, pid: int, anchors: str) -> None:
+        """anchors: alternatives separated by "|", each one to three words that must all occur."""
         if not anchors:
             self.always.append(pid)
             return
-        for word in anchors.split(" "):
-            self.amap.setdefault(word, []).append(pid)
+        for alternative in anchors.split("|"):
+            words = alternative.split(" ")
+            self.amap.setdefault(words[0], []).append((pid, tuple(words[1:])))
 
     # -- scoring helpers
 
@@ -358,8 +362,6 @@ class _Compiled:
         c = m.group(3)
         if c in "nrt":
             return " "
-        if c in "bf":
-            return ""
         return c
 
     def normalise_lines(self, text: str) -> tuple[list[str], list[list[str]]]:
@@ -412,6 +414,21 @@ class _Compiled:
             else:
                 text = rx.sub(placeholder, text)
         return text
+
+    def needles(self, mfr: list[str] | None, ftoks: list[str]) -> tuple[list[str], list[str]]:
+        """Strings the unmasked compact window must contain before the masked test (the longest
+        placeholder-free piece of each masked fragment) and the fuzzy test (its plain tokens) can
+        succeed; checking them first avoids masking most windows."""
+        masked = []
+        for frag in mfr or []:
+            best = ""
+            for piece in self.re["placeholder"].split(frag):
+                if len(piece) > len(best):
+                    best = piece
+            if best:
+                masked.append(best)
+        fuzzy = [tok for tok in ftoks if not tok.startswith("<")]
+        return masked, fuzzy
 
     def literal_forms(self, text: str):
         """(unmasked fragments, masked fragments or None, fuzzy tokens, unmasked score, masked score)."""
@@ -697,13 +714,18 @@ def _regex_info(src: str) -> tuple[list[list[tuple[str, bool]]], int]:
 
 
 def _pick_anchor(cands: list[tuple[str, bool]], df: dict[str, int]) -> str:
-    best = None
+    """The two best anchor words ("w1 w2"; one if only one): inside the pattern rather than at its
+    edge, not a stop word, rare in the knowledge base, long."""
+    ranked = {}
     for tok, interior in cands:
         tier = (0 if interior else 1) + (2 if tok in STOP_WORDS else 0)
-        key = (tier, 1 if df.get(tok, 0) > 3 else 0, -min(len(tok), 12), tok)
-        if best is None or key < best[0]:
-            best = (key, tok)
-    return best[1] if best else ""
+        count = df.get(tok, 0)
+        bucket = 0 if count <= 2 else 1 if count <= 8 else 2 if count <= 32 else 3
+        key = (tier, bucket, -min(len(tok), 12), tok)
+        if tok not in ranked or key < ranked[tok]:
+            ranked[tok] = key
+    best = sorted(ranked, key=ranked.get)[:2]
+    return " ".join(best)
 
 
 def _url_template(errors: list[dict]) -> tuple[str, str]:
@@ -819,7 +841,7 @@ def build_index(errors: list[dict], providers: dict[str, dict]) -> dict:
         rxs = []
         for src, branch_cands, spec in regexes:
             anchors = [_pick_anchor(cands, df) for cands in branch_cands]
-            rxs.append([src, " ".join(anchors) if all(anchors) else "", spec])
+            rxs.append([src, "|".join(anchors) if all(anchors) else "", spec])
         status = sig.get("http_status")
         record = [
             err["id"], err.get("title") or err["id"], slugs.index(err["provider"]),
@@ -861,13 +883,15 @@ def _find_fragments(text: str, frags: list[str], gap: int) -> tuple[int, int] | 
     return None
 
 
-def _find_fuzzy(toks: list[str], pat: list[str], extra: int) -> tuple[int, int] | None:
-    """Token indexes (first, last) of pat occurring in order in toks with at most `extra` tokens inserted."""
+def _find_fuzzy(toks: list[str], positions: dict[str, list[int]], pat: list[str],
+                extra: int) -> tuple[int, int] | None:
+    """Token indexes (first, last) of pat occurring in order in toks with at most `extra` tokens inserted.
+    positions: token -> its indexes in toks."""
+    for tok in pat:
+        if tok not in positions:
+            return None
     n = len(toks)
-    first = pat[0]
-    for i in range(n):
-        if toks[i] != first:
-            continue
+    for i in positions[pat[0]]:
         pos, used, ok = i, 0, True
         for tok in pat[1:]:
             found = -1
@@ -902,7 +926,10 @@ class _Window:
             msp = self.comp.mask(self.sp)
             mlow = _ascii_lower(msp)
             spans = [(m.group(0), m.start(), m.end()) for m in self.comp.re["fuzzy"].finditer(mlow)]
-            self._masked = (msp, mlow.replace(" ", ""), [s[0] for s in spans], spans)
+            positions: dict[str, list[int]] = {}
+            for i, span in enumerate(spans):
+                positions.setdefault(span[0], []).append(i)
+            self._masked = (msp, mlow.replace(" ", ""), [s[0] for s in spans], spans, positions)
         return self._masked
 
 
@@ -919,18 +946,18 @@ def _hits(comp: _Compiled, win: _Window, cands) -> dict[int, list[tuple]]:
         pat = comp.patterns[pid]
         hit = None
         if pat[0] == "l":
-            _, e_idx, ufr, mfr, ftoks, su, sm = pat
+            _, e_idx, ufr, mfr, ftoks, su, sm, (mneedles, fneedles) = pat
             span = _find_fragments(win.cmp, ufr, comp.gap)
             if span:
                 hit = (su, pid, "u", span[0], span[1])
             else:
-                msp, mcmp, mtoks, mspans = win.masked()
-                if mfr:
-                    span = _find_fragments(mcmp, mfr, comp.gap)
+                if mfr and all(n in win.cmp for n in mneedles):
+                    span = _find_fragments(win.masked()[1], mfr, comp.gap)
                     if span:
                         hit = (sm, pid, "m", span[0], span[1])
-                if hit is None and len(ftoks) >= comp.fuzzy_min:
-                    span = _find_fuzzy(mtoks, ftoks, comp.fuzzy_extra)
+                if hit is None and mfr and len(ftoks) >= comp.fuzzy_min and all(n in win.cmp for n in fneedles):
+                    msp, mcmp, mtoks, mspans, mpos = win.masked()
+                    span = _find_fuzzy(mtoks, mpos, ftoks, comp.fuzzy_extra)
                     if span:
                         hit = (sm - comp.w["fuzzy"], pid, "f", mspans[span[0]][1], mspans[span[1]][2])
         else:
@@ -1016,7 +1043,9 @@ def match(index: dict, text: str, top: int = 5) -> list[dict]:
             words.update(extra)
         cands = set()
         for word in comp.anchor_keys.intersection(words):
-            cands.update(comp.amap[word])
+            for pid, others in comp.amap[word]:
+                if not others or all(o in words for o in others):
+                    cands.add(pid)
         block_cands.append(cands)
     windows = [(0, 1)] if nblocks == 1 else [(b, b + 2) for b in range(nblocks - 1)]
     best: dict[int, tuple] = {}   # error -> (score, window number, hit)

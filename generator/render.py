@@ -146,7 +146,7 @@ def render_pages(kb: KnowledgeBase, repo_url: str | None = None) -> dict[str, st
         related = [by_id[related_id] for related_id in entry.data.get("related", []) if related_id in by_id]
         pages[page_path(entry)] = _tidy(error_template.render(
             e=entry.data, entry=entry, provider=provider.data, related=related, link_to=link_to,
-            platform_names=PLATFORM_NAMES, describe_scenario=describe_scenario, title_yaml=front_matter(entry.data["title"]), description_yaml=front_matter(entry.data["summary"])))
+            platform_names=PLATFORM_NAMES, describe_scenario=describe_scenario, title_yaml=front_matter(entry.data["title"]), signature_yaml=front_matter(entry.data["signature"]["text"]), description_yaml=front_matter(entry.data["summary"])))
 
     for slug, provider in sorted(kb.providers.items()):
         entries = sorted(kb.errors_of(slug), key=lambda e: e.data["title"].casefold())
