@@ -120,11 +120,22 @@ def test_paste_box_is_reachable_from_every_page(browser, site_url):
 
 
 def test_site_search_finds_a_page_by_its_exact_signature(browser, site_url):
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     page = browser.new_page()
     page.goto(site_url)
-    page.click("input[data-md-component='search-query']")
-    page.fill("input[data-md-component='search-query']", "401 Incorrect API key provided")
-    page.wait_for_selector(".md-search-result__item", timeout=15000)
-    first = page.locator(".md-search-result__item > a").first.get_attribute("href")
+    query = page.locator("input[data-md-component='search-query']")
+    results = page.locator(".md-search-result__item > a")
+    # The search index loads in a web worker; a query typed before it is ready gets no answer, so type again.
+    for _ in range(30):
+        query.click()
+        query.fill("")
+        query.type("401 Incorrect API key provided")
+        try:
+            results.first.wait_for(state="visible", timeout=2000)
+            break
+        except PlaywrightTimeout:
+            continue
+    first = results.first.get_attribute("href")
     assert "/openai/invalid-api-key/" in first, first
     page.close()

@@ -1,8 +1,9 @@
 """Simulator of the Anthropic API at https://api.anthropic.com.
 
 Endpoints: POST /v1/messages, POST /v1/messages/count_tokens, GET /v1/models, GET /v1/models/{id}.
-Auth is the `x-api-key` header (an `Authorization: Bearer` token is accepted too), and every request
-needs `anthropic-version`.
+Auth is the `x-api-key` header or `Authorization: Bearer <key>` (current SDKs send the key that way; a
+wrong one gets "invalid x-api-key" either way, except OAuth tokens sk-ant-oat..., which get "Invalid
+bearer token"). Every request needs `anthropic-version` (any YYYY-MM-DD value).
 
 Formatting: compact JSON (no spaces, no trailing newline), content type `application/json`. Error bodies
 use the 2024 form without a top-level "request_id" (the id is in the `request-id` header), so the 529
@@ -13,11 +14,14 @@ Order of checks on /v1/messages: key missing -> key invalid -> anthropic-version
 fields) -> model unknown (404 "model: <id>") -> quota (400 credit balance too low) -> rate limit (429 with
 retry-after and anthropic-ratelimit-* headers) -> overloaded -> max_tokens above the model's output limit
 -> context (prompt too long, or input plus max_tokens over the window).
+Unknown paths get 404 not_found_error "Not Found".
 Overloaded with "stream": true answers HTTP 200 with a single SSE `event: error` whose error object carries
 "details": null, as the SDK saw it in the wild; without streaming it is HTTP 529 with x-should-retry: true.
 """
 
 from __future__ import annotations
+
+import re
 
 from werkzeug.routing import Rule
 
@@ -38,7 +42,7 @@ from .common import (
     stable_chars,
 )
 
-VERSIONS = ("2023-06-01", "2023-01-01")
+VERSION_FORMAT = re.compile(r"^\d{4}-\d{2}-\d{2}$")  # 2023-06-01; newer SDKs send later dates
 CREDIT_TOO_LOW = (
     "Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to upgrade or "
     "purchase credits."
@@ -147,13 +151,15 @@ class AnthropicMock(ProviderMock):
         elif call.bearer():
             key = call.bearer()
             if key not in call.state["keys"]:
-                raise Reject(self.error(call, 401, "authentication_error", "Invalid bearer token"))
+                # Current SDKs send API keys as a bearer token; OAuth tokens (sk-ant-oat...) get their own wording.
+                message = "Invalid bearer token" if key.startswith("sk-ant-oat") else "invalid x-api-key"
+                raise Reject(self.error(call, 401, "authentication_error", message))
         else:
             raise Reject(self.error(call, 401, "authentication_error", "x-api-key header is required"))
         version = call.headers.get("anthropic-version")
         if not version:
             raise Reject(self.error(call, 400, "invalid_request_error", "anthropic-version: header is required"))
-        if version not in VERSIONS:
+        if not VERSION_FORMAT.match(version):
             message = f'anthropic-version: "{version}" is not a valid version'
             raise Reject(self.error(call, 400, "invalid_request_error", message))
         return key
@@ -257,7 +263,7 @@ class AnthropicMock(ProviderMock):
             raise self.invalid(call, message)
 
         text, output_tokens, truncated = reply(max_tokens)
-        message = {
+        answer = {
             "id": "msg_01" + call.ids.chars("msg", 22, BASE58),
             "type": "message",
             "role": "assistant",
@@ -277,8 +283,8 @@ class AnthropicMock(ProviderMock):
         headers = self.ratelimit_headers(None)
         if body.get("stream") is True:
             headers.update(self.headers(call))
-            return respond(message_events(message), 200, "text/event-stream; charset=utf-8", headers)
-        return self.ok(call, message, headers)
+            return respond(message_events(answer), 200, "text/event-stream; charset=utf-8", headers)
+        return self.ok(call, answer, headers)
 
     def overloaded(self, call, stream: bool):
         if stream:

@@ -22,7 +22,6 @@ import re
 from werkzeug.routing import Rule
 
 from .common import (
-    EMBEDDING_DIMENSIONS,
     MOCK_EPOCH,
     Call,
     ProviderMock,
@@ -33,6 +32,7 @@ from .common import (
     context_window,
     count_tokens,
     embedding_context_message,
+    embedding_dimensions,
     embedding_inputs,
     embedding_list,
     gather_text,
@@ -41,8 +41,8 @@ from .common import (
     positive_int,
     reply,
     respond,
-    wants_usage,
     stable_chars,
+    wants_usage,
 )
 
 ACCESS_DENIED = (
@@ -212,6 +212,6 @@ class AzureOpenAIMock(ProviderMock):
             tokens = count_tokens(text)
             if tokens > window:
                 return self.openai_error(call, 400, embedding_context_message(window, tokens), None, None)
-        dimensions = min(positive_int(body.get("dimensions")) or EMBEDDING_DIMENSIONS, 3072)
+        dimensions = embedding_dimensions(body.get("dimensions"))
         encoding = "base64" if body.get("encoding_format") == "base64" else "float"
         return self.respond(call, 200, embedding_list(deployment, inputs, dimensions, encoding))

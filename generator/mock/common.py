@@ -108,6 +108,7 @@ def context_window(state: dict, model: str) -> int:
 MOCK_EPOCH = 1767225600  # 2026-01-01T00:00:00Z: the fixed clock behind every "created" timestamp
 REPLY_TEXT = "Hello! How can I help you today?"
 EMBEDDING_DIMENSIONS = 8
+MAX_EMBEDDING_DIMENSIONS = 3072
 
 
 def count_tokens(text: str) -> int:
@@ -153,6 +154,11 @@ def embedding_vector(text: str, dimensions: int = EMBEDDING_DIMENSIONS) -> list[
     return [round(v / norm, 7) for v in values]
 
 
+def embedding_dimensions(requested) -> int:
+    """The vector size for a request's dimensions field: the default when unset, capped at 3072."""
+    return min(positive_int(requested) or EMBEDDING_DIMENSIONS, MAX_EMBEDDING_DIMENSIONS)
+
+
 def floats_base64(values: list[float]) -> str:
     """Little-endian float32 bytes in base64, as OpenAI's encoding_format=base64."""
     return base64.b64encode(struct.pack(f"<{len(values)}f", *values)).decode()
@@ -183,14 +189,9 @@ def positive_int(value) -> int | None:
     return None
 
 
-def iso_time(epoch: float, digits: int = 0) -> str:
-    """UTC RFC 3339 time with `digits` fractional digits: 2026-01-01T00:00:00Z."""
-    moment = datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc)
-    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
-    if digits:
-        fraction = f"{epoch % 1:.{digits}f}"[2:]
-        text += "." + fraction
-    return text + "Z"
+def iso_time(epoch: int) -> str:
+    """UTC RFC 3339 time: 2026-01-01T00:00:00Z."""
+    return datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def reset_time(seconds: float) -> str:
@@ -430,7 +431,7 @@ class ProviderMock:
         return self.not_found(call)
 
     def handle(self, call: Call) -> Response:
-        adapter = self.url_map.bind_to_environ(call.request.environ, server_name=call.request.host or "localhost")
+        adapter = self.url_map.bind_to_environ(call.request.environ)
         try:
             endpoint, args = adapter.match()
         except MethodNotAllowed:

@@ -21,18 +21,18 @@ from __future__ import annotations
 from werkzeug.routing import Rule
 
 from .common import (
-    EMBEDDING_DIMENSIONS,
-    as_dict,
-    pick,
     Call,
     ProviderMock,
     Reject,
+    as_dict,
     context_window,
     count_tokens,
+    embedding_dimensions,
     embedding_vector,
     gather_text,
     json_compact,
     json_indented,
+    pick,
     positive_int,
     reply,
     reply_pieces,
@@ -259,8 +259,8 @@ class GeminiMock(ProviderMock):
         embeddings = []
         for request in requests if isinstance(requests, list) else []:
             request = as_dict(request)
-            dimensions = positive_int(pick(request, "outputDimensionality", "output_dimensionality"))
-            embeddings.append({"values": embedding_vector(gather_text(request.get("content")), dimensions or EMBEDDING_DIMENSIONS)})
+            dimensions = embedding_dimensions(pick(request, "outputDimensionality", "output_dimensionality"))
+            embeddings.append({"values": embedding_vector(gather_text(request.get("content")), dimensions)})
         if method == "batchEmbedContents":
             return self.ok(call, {"embeddings": embeddings})
         return self.ok(call, {"embedding": embeddings[0]})

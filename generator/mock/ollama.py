@@ -29,7 +29,6 @@ import hashlib
 from werkzeug.routing import Rule
 
 from .common import (
-    EMBEDDING_DIMENSIONS,
     MOCK_EPOCH,
     Call,
     ProviderMock,
@@ -37,6 +36,7 @@ from .common import (
     chat_completion,
     chat_completion_chunks,
     count_tokens,
+    embedding_dimensions,
     embedding_inputs,
     embedding_list,
     embedding_vector,
@@ -161,10 +161,14 @@ class OllamaMock(ProviderMock):
         return respond("".join(json_go(line) + "\n" for line in lines), 200, NDJSON_TYPE)
 
     @staticmethod
-    def v1_error(status, message):
+    def v1_error(status, message, from_handler=True):
+        """An OpenAI-shaped error. The middleware's own checks answer through gin (no newline); errors of the
+        wrapped native handler are re-encoded with json.Encoder (trailing newline, bare application/json)."""
         kind = {400: "invalid_request_error", 404: "not_found_error"}.get(status, "api_error")
-        error = {"error": {"message": message, "type": kind, "param": None, "code": None}}
-        return respond(json_go(error) + "\n", status, "application/json")
+        error = json_go({"error": {"message": message, "type": kind, "param": None, "code": None}})
+        if from_handler:
+            return respond(error + "\n", status, "application/json")
+        return respond(error, status, JSON_TYPE)
 
     @staticmethod
     def v1_json(payload):
@@ -354,7 +358,7 @@ class OllamaMock(ProviderMock):
         self.require(call, name)
         if not inputs:
             return self.json({"model": name, "embeddings": []})
-        dimensions = positive_int(body.get("dimensions")) or EMBEDDING_DIMENSIONS
+        dimensions = embedding_dimensions(body.get("dimensions"))
         tokens = sum(count_tokens(text) for text in inputs)
         metrics = self.metrics(call, tokens, 0)
         return self.json(
@@ -439,11 +443,10 @@ class OllamaMock(ProviderMock):
         body, problem = call.json()
         if problem or not isinstance(body, dict):
             message = "missing request body" if problem == "empty" else go_json_error(call.raw)
-            return respond(json_go({"error": {"message": message, "type": "invalid_request_error", "param": None, "code": None}}), 400, JSON_TYPE)
+            return self.v1_error(400, message, from_handler=False)
         messages = body.get("messages")
         if not messages:
-            error = {"error": {"message": "[] is too short - 'messages'", "type": "invalid_request_error", "param": None, "code": None}}
-            return respond(json_go(error), 400, JSON_TYPE)
+            return self.v1_error(400, "[] is too short - 'messages'", from_handler=False)
         name = self.model_name(body)
         self.require(call, name, self.v1_error)
         prompt_tokens = count_tokens(gather_text(messages))
@@ -465,14 +468,14 @@ class OllamaMock(ProviderMock):
     def v1_embeddings(self, call):
         body, problem = call.json()
         if problem or not isinstance(body, dict):
-            return respond(json_go({"error": {"message": "invalid request", "type": "invalid_request_error", "param": None, "code": None}}), 400, JSON_TYPE)
+            message = "missing request body" if problem == "empty" else go_json_error(call.raw)
+            return self.v1_error(400, message, from_handler=False)
         inputs = embedding_inputs(body.get("input"))
         if inputs is None:
-            error = {"error": {"message": "invalid input", "type": "invalid_request_error", "param": None, "code": None}}
-            return respond(json_go(error), 400, JSON_TYPE)
+            return self.v1_error(400, "invalid input", from_handler=False)
         name = self.model_name(body)
         self.require(call, name, self.v1_error)
-        dimensions = positive_int(body.get("dimensions")) or EMBEDDING_DIMENSIONS
+        dimensions = embedding_dimensions(body.get("dimensions"))
         encoding = "base64" if body.get("encoding_format") == "base64" else "float"
         return self.v1_json(embedding_list(name, inputs, dimensions, encoding))
 

@@ -9,7 +9,10 @@ content type `application/json`. Streams are SSE with compact JSON.
 
 Order of checks on the inference endpoints: key missing -> key unknown -> body (JSON, model, required,
 unrecognized and out-of-range parameters) -> quota -> rate limit -> model unknown -> overloaded ->
-context length -> `max_tokens` sent to a reasoning model (o-series, gpt-5).
+model of the wrong kind (an embedding model on chat: 404 "not a chat model"; a chat model on embeddings:
+400) -> context length -> `max_tokens` sent to a reasoning model (o-series, gpt-5).
+Unknown paths get 404 "Invalid URL (POST /v1/...)", known paths with the wrong method 405 "Invalid
+method for URL (...)", both before any key check.
 The model list and model lookup check only the key. Rate-limit 429s carry retry-after and the six
 x-ratelimit-* headers (successful inference answers carry the x-ratelimit-* headers too).
 """
@@ -22,7 +25,6 @@ import re
 from werkzeug.routing import Rule
 
 from .common import (
-    EMBEDDING_DIMENSIONS,
     MOCK_EPOCH,
     Call,
     ProviderMock,
@@ -33,6 +35,7 @@ from .common import (
     context_window,
     count_tokens,
     embedding_context_message,
+    embedding_dimensions,
     embedding_inputs,
     embedding_list,
     gather_text,
@@ -43,9 +46,9 @@ from .common import (
     reply,
     reply_pieces,
     respond,
-    wants_usage,
     sse,
     stable_chars,
+    wants_usage,
 )
 
 KEY_URL = "https://platform.openai.com/account/api-keys"
@@ -389,7 +392,7 @@ class OpenAIMock(ProviderMock):
             tokens = count_tokens(text)
             if tokens > window:
                 return self.error(call, 400, embedding_context_message(window, tokens))
-        dimensions = min(positive_int(body.get("dimensions")) or EMBEDDING_DIMENSIONS, 3072)
+        dimensions = embedding_dimensions(body.get("dimensions"))
         encoding = "base64" if body.get("encoding_format") == "base64" else "float"
         return self.ok(call, embedding_list(model, inputs, dimensions, encoding), limit_headers)
 
