@@ -107,6 +107,7 @@ RULES: dict[str, list[str]] = {
     "trim": [r"^ +| +$", "gm"],
     # Words used for anchors (on lower-cased text).
     "word": [r"[a-z0-9]{4,}", "g"],
+    "token": [r"[a-z0-9]+", "g"],
     "wrap_head": [r"^[A-Za-z0-9]+", ""],
     "wrap_tail": [r"[A-Za-z0-9]+$", ""],
     # Tokens for error_code / error_type features and fuzzy matching (lower-cased, masked text).
@@ -174,7 +175,7 @@ BUILTIN_HINTS: dict[str, list[tuple[str, float]]] = {
         ("@anthropic-ai", STRONG), ("anthropicexception", STRONG), ("anthropicerror", STRONG),
         ("x-api-key", STRONG), ("anthropic-version", STRONG), ("anthropic-ratelimit", STRONG),
         ("anthropic-organization", STRONG), ("{'type':'error','error':{", STRONG),
-        ("'type':'overloaded_error'", STRONG), ("'type':'authentication_error'", STRONG),
+        ("'type':'overloaded_error'", WEAK), ("'type':'authentication_error'", WEAK),
         ("claude-", WEAK), ("sk-ant-", WEAK), ("claude", WEAK),
     ],
     "gemini": [
@@ -266,7 +267,7 @@ def _ulen(text: str) -> int:
     """Length in UTF-16 code units, as JavaScript counts it."""
     if text.isascii():
         return len(text)
-    return len(text.encode("utf-16-le")) // 2
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 _UPPER = re.compile(r"[A-Z]+")
@@ -311,35 +312,67 @@ class _Compiled:
         self.types: set[str] = set()
         regex_flags = _flags(index["regex_flags"])
         prefix, suffix = index["url"]
-        for e_idx, rec in enumerate(index["errors"]):
-            eid, title, pidx, status, code, etype, lits, regexes = rec[:8]
+        records = []
+        for rec in index["errors"]:
+            # rec: [slug, title, provider, status, code, type, literals, regexes, url?]; see build_index.
+            slug, pidx = rec[0], rec[2]
+            eid = slug[1:] if slug.startswith("/") else index["providers"][pidx] + "/" + slug
+            code = eid.rsplit("/", 1)[-1].replace("-", "_") if rec[4] == 1 else rec[4]
+            records.append((eid, code, rec))
+        code_df: dict[str, int] = {}
+        for _, code, _ in records:
+            if code:
+                code_df[code] = code_df.get(code, 0) + 1
+        for e_idx, (eid, code, rec) in enumerate(records):
+            title, pidx, status, etype, lits, regexes = rec[1], rec[2], rec[3], rec[5], rec[6], rec[7]
             url = rec[8] if len(rec) > 8 else prefix + eid + suffix
             self.errors.append((eid, title, url, pidx, status, code, etype))
             if code:
                 self.codes.add(code)
             if etype:
                 self.types.add(etype)
-            for text, anchor in lits:
-                ufr, mfr, ftoks, su, sm = self.literal_forms(text)
-                self._register(len(self.patterns), anchor)
-                self.patterns.append(("l", e_idx, ufr, mfr, ftoks, su, sm, self.needles(mfr, ftoks)))
+            texts = []
+            for lit in lits:
+                text = lit[0]
+                texts.append(text)
+                tokens = self.literal_tokens(text)
+                self._add_literal(e_idx, text, [[tokens[k] for k in lit[1:]]] if len(lit) > 1 else [])
+            if code and code_df[code] == 1 and code not in texts:
+                # A code of one error only (insufficient_quota) is a literal pattern of its own;
+                # its anchor is its longest word.
+                best = ""
+                for tok in _TOKEN.findall(code):
+                    if len(tok) > len(best):
+                        best = tok
+                self._add_literal(e_idx, code, [[best]] if len(best) >= 4 else [])
             for src, anchors, spec in regexes:
                 try:
                     rx = re.compile(src, regex_flags)
                 except re.error:
                     rx = None
-                self._register(len(self.patterns), anchors)
+                tokens = self.re["token"].findall(_ascii_lower(src))
+                alternatives = [[tokens[a] if isinstance(a, int) else a for a in alt] for alt in anchors]
+                self._register(len(self.patterns), alternatives)
                 self.patterns.append(("r", e_idx, rx, self.pattern_score(spec)))
         self.anchor_keys = frozenset(self.amap)
 
-    def _register(self, pid: int, anchors: str) -> None:
-        """anchors: alternatives separated by "|", each one to three words that must all occur."""
-        if not anchors:
+    def _add_literal(self, e_idx: int, text: str, alternatives: list[list[str]]) -> None:
+        ufr, mfr, ftoks, su, sm = self.literal_forms(text)
+        self._register(len(self.patterns), alternatives)
+        self.patterns.append(("l", e_idx, ufr, mfr, ftoks, su, sm, self.needles(mfr, ftoks)))
+
+    def _register(self, pid: int, alternatives: list[list[str]]) -> None:
+        """alternatives: lists of one or two words that must all occur; none: test in every window."""
+        if not alternatives:
             self.always.append(pid)
             return
-        for alternative in anchors.split("|"):
-            words = alternative.split(" ")
+        for words in alternatives:
             self.amap.setdefault(words[0], []).append((pid, tuple(words[1:])))
+
+    def literal_tokens(self, text: str) -> list[str]:
+        """The words of a literal's masked form, placeholders and gaps removed; anchors index into it."""
+        masked = self.re["placeholder"].sub(" ", _ascii_lower(self.mask(text)))
+        return self.re["token"].findall(self.re["gap_masked"].sub(" ", masked))
 
     # -- scoring helpers
 
@@ -514,23 +547,26 @@ def _literal_text(comp: _Compiled, literal: str) -> str:
     return _ascii_lower(" ".join(lines))
 
 
-def _anchor_candidates(fragments: list[str]) -> list[tuple[str, bool]]:
-    """(token, interior) for every token of four or more characters in the fragments."""
+def _anchor_candidates(fragments: list[str]) -> list[tuple[str, bool, int]]:
+    """(token, interior, position) for every token of four or more characters in the fragments;
+    position counts all tokens of the fragments in order (see _Compiled.literal_tokens)."""
     out = []
+    position = 0
     for frag in fragments:
         for m in _TOKEN.finditer(frag):
             tok = m.group(0)
-            if len(tok) < 4 or tok.isdigit():
-                continue
-            interior = m.start() > 0 and m.end() < len(frag)
-            out.append((tok, interior))
+            if len(tok) >= 4 and not tok.isdigit():
+                interior = m.start() > 0 and m.end() < len(frag)
+                out.append((tok, interior, position))
+            position += 1
     return out
 
 
-def _literal_anchor_candidates(comp: _Compiled, text: str) -> list[tuple[str, bool]]:
-    masked = _ascii_lower(comp.mask(text))
-    masked = comp.re["placeholder"].sub(" ", masked)
-    return _anchor_candidates(comp.re["gap_masked"].split(masked))
+def _literal_anchor_candidates(comp: _Compiled, text: str) -> list[tuple[str, bool, int]]:
+    masked = comp.re["placeholder"].sub(" ", _ascii_lower(comp.mask(text)))
+    cands = _anchor_candidates(comp.re["gap_masked"].split(masked))
+    assert [c[0] for c in cands] == [t for t in comp.literal_tokens(text) if len(t) >= 4 and not t.isdigit()]
+    return cands
 
 
 def _quantifier(src: str, j: int) -> tuple[str | None, int]:
@@ -713,19 +749,31 @@ def _regex_info(src: str) -> tuple[list[list[tuple[str, bool]]], int]:
     return per_branch, min(specs)
 
 
-def _pick_anchor(cands: list[tuple[str, bool]], df: dict[str, int]) -> str:
-    """The two best anchor words ("w1 w2"; one if only one): inside the pattern rather than at its
-    edge, not a stop word, rare in the knowledge base, long."""
-    ranked = {}
-    for tok, interior in cands:
+def _pick_anchor(cands: list[tuple[str, bool, int]], df: dict[str, int]) -> list[tuple[str, int]]:
+    """The best anchor words, as (word, position): inside the pattern rather than at its edge, not a
+    stop word, rare in the knowledge base, long.  A second word is added unless the first is rare."""
+    ranked: dict[str, tuple] = {}
+    for tok, interior, position in cands:
         tier = (0 if interior else 1) + (2 if tok in STOP_WORDS else 0)
         count = df.get(tok, 0)
         bucket = 0 if count <= 2 else 1 if count <= 8 else 2 if count <= 32 else 3
-        key = (tier, bucket, -min(len(tok), 12), tok)
+        key = (tier, bucket, -min(len(tok), 12), tok, position)
         if tok not in ranked or key < ranked[tok]:
             ranked[tok] = key
-    best = sorted(ranked, key=ranked.get)[:2]
-    return " ".join(best)
+    best = sorted(ranked.values())[:2]
+    if len(best) == 2 and best[0][0] == 0 and best[0][1] == 0:
+        best = best[:1]
+    return [(key[3], key[4]) for key in best]
+
+
+def _truncate(text: str, limit: int = 80) -> str:
+    """A long literal cut at a space at most `limit` characters in: specificity saturates long before."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit + 1)
+    if cut < limit // 2:
+        cut = limit
+    return text[:cut].rstrip()
 
 
 def _url_template(errors: list[dict]) -> tuple[str, str]:
@@ -799,20 +847,31 @@ def build_index(errors: list[dict], providers: dict[str, dict]) -> dict:
 
     prepared = []
     df: dict[str, int] = {}
+    full = WEIGHTS["full"]
     for err in errors:
         sig = err.get("signature") or {}
-        literals: list[str] = []
-        sources = [sig.get("text"), _signature_message(sig)]
-        sources += [p["literal"] for p in err.get("patterns") or [] if "literal" in p]
         code = _feature_token(sig.get("error_code"))
-        if code and code_df[code] == 1:
-            sources.append(code)
+        implicit = code if code and code_df[code] == 1 else None   # added by the matcher itself
+        literals: list[str] = []
+        sources = [_signature_message(sig)]
+        sources += [p["literal"] for p in err.get("patterns") or [] if "literal" in p]
         for source in sources:
             if not isinstance(source, str) or not source.strip():
                 continue
-            text = _literal_text(comp, source)
-            if text and text not in literals:
+            text = _truncate(_literal_text(comp, source))
+            if text and text != implicit and text not in literals:
                 literals.append(text)
+        # Drop a literal that contains a shorter one of the same error which is already fully specific.
+        forms = {text: comp.literal_forms(text)[0] for text in literals}
+        kept = []
+        for text in literals:
+            subsumed = any(
+                other != text and len(forms[other]) == 1 and len(forms[text]) == 1
+                and forms[other][0] in forms[text][0] and comp.alnum(forms[other][0]) >= full
+                for other in literals)
+            if not subsumed:
+                kept.append(text)
+        literals = kept
         lit_cands = [_literal_anchor_candidates(comp, text) for text in literals]
         regexes = []
         for p in err.get("patterns") or []:
@@ -827,8 +886,8 @@ def build_index(errors: list[dict], providers: dict[str, dict]) -> dict:
                 raise ValueError(f"{err['id']}: bad regex {p['regex']!r}: {exc}") from None
             branch_cands, spec = _regex_info(src)
             regexes.append((src, branch_cands, spec))
-        words = {tok for cands in lit_cands for tok, _ in cands}
-        words |= {tok for _, branches, _ in regexes for cands in branches for tok, _ in cands}
+        words = {c[0] for cands in lit_cands for c in cands}
+        words |= {c[0] for _, branches, _ in regexes for cands in branches for c in cands}
         for tok in words:
             df[tok] = df.get(tok, 0) + 1
         prepared.append((err, literals, lit_cands, regexes))
@@ -837,17 +896,26 @@ def build_index(errors: list[dict], providers: dict[str, dict]) -> dict:
     records = []
     for err, literals, lit_cands, regexes in prepared:
         sig = err.get("signature") or {}
-        lits = [[text, _pick_anchor(cands, df)] for text, cands in zip(literals, lit_cands)]
+        lits = [[text] + [position for _, position in _pick_anchor(cands, df)]
+                for text, cands in zip(literals, lit_cands)]
         rxs = []
         for src, branch_cands, spec in regexes:
-            anchors = [_pick_anchor(cands, df) for cands in branch_cands]
-            rxs.append([src, "|".join(anchors) if all(anchors) else "", spec])
+            tokens = _TOKEN.findall(_ascii_lower(src))
+            anchors = []
+            for cands in branch_cands:
+                words = [word for word, _ in _pick_anchor(cands, df)]
+                anchors.append([tokens.index(word) if word in tokens else word for word in words])
+            rxs.append([src, anchors if all(anchors) else [], spec])
         status = sig.get("http_status")
+        provider = err["provider"]
+        eid = err["id"]
+        slug = eid[len(provider) + 1:] if eid.startswith(provider + "/") else "/" + eid
+        code = _feature_token(sig.get("error_code"))
+        if code and code == eid.rsplit("/", 1)[-1].replace("-", "_"):
+            code = 1
         record = [
-            err["id"], err.get("title") or err["id"], slugs.index(err["provider"]),
-            status if isinstance(status, int) else 0,
-            _feature_token(sig.get("error_code")), _feature_token(sig.get("error_type")),
-            lits, rxs,
+            slug, err.get("title") or eid, slugs.index(provider), status if isinstance(status, int) else 0,
+            code, _feature_token(sig.get("error_type")), lits, rxs,
         ]
         url = err.get("url")
         if url is not None and url != prefix + err["id"] + suffix:
@@ -1044,7 +1112,7 @@ def match(index: dict, text: str, top: int = 5) -> list[dict]:
         cands = set()
         for word in comp.anchor_keys.intersection(words):
             for pid, others in comp.amap[word]:
-                if not others or all(o in words for o in others):
+                if not others or others[0] in words and (len(others) == 1 or all(o in words for o in others)):
                     cands.add(pid)
         block_cands.append(cands)
     windows = [(0, 1)] if nblocks == 1 else [(b, b + 2) for b in range(nblocks - 1)]

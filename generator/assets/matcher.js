@@ -70,39 +70,75 @@
     this.codes = new Set();
     this.types = new Set();
     var prefix = index.url[0], suffix = index.url[1];
+    var ids = [], codes = [], codeDf = new Map();
+    for (var c = 0; c < index.errors.length; c++) {
+      /* [slug, title, provider, status, code, type, literals, regexes, url?]; see build_index. */
+      var rc = index.errors[c], slug = rc[0];
+      var id = slug.charAt(0) === "/" ? slug.slice(1) : index.providers[rc[2]] + "/" + slug;
+      var cc = rc[4] === 1 ? id.slice(id.lastIndexOf("/") + 1).replace(/-/g, "_") : rc[4];
+      ids.push(id);
+      codes.push(cc);
+      if (cc) { codeDf.set(cc, (codeDf.get(cc) || 0) + 1); }
+    }
     for (var e = 0; e < index.errors.length; e++) {
       var rec = index.errors[e];
-      var eid = rec[0], code = rec[4], etype = rec[5], lits = rec[6], regexes = rec[7];
+      var eid = ids[e], code = codes[e], etype = rec[5], lits = rec[6], regexes = rec[7];
       var url = rec.length > 8 ? rec[8] : prefix + eid + suffix;
       this.errors.push({id: eid, title: rec[1], url: url, pidx: rec[2], status: rec[3], code: code, type: etype});
       if (code) { this.codes.add(code); }
       if (etype) { this.types.add(etype); }
+      var texts = [];
       for (var l = 0; l < lits.length; l++) {
-        var forms = this.literalForms(lits[l][0]);
-        this.register(this.patterns.length, lits[l][1]);
-        var needles = this.needles(forms[1], forms[2]);
-        this.patterns.push({kind: "l", e: e, ufr: forms[0], mfr: forms[1], ftoks: forms[2], su: forms[3], sm: forms[4],
-                            mneedles: needles[0], fneedles: needles[1]});
+        var lit = lits[l];
+        texts.push(lit[0]);
+        var tokens = this.literalTokens(lit[0]);
+        var words = [];
+        for (var a = 1; a < lit.length; a++) { words.push(tokens[lit[a]]); }
+        this.addLiteral(e, lit[0], lit.length > 1 ? [words] : []);
+      }
+      if (code && codeDf.get(code) === 1 && texts.indexOf(code) < 0) {
+        /* A code of one error only (insufficient_quota) is a literal pattern of its own;
+           its anchor is its longest word. */
+        var best = "", parts = code.match(this.re.token) || [];
+        for (var t = 0; t < parts.length; t++) { if (parts[t].length > best.length) { best = parts[t]; } }
+        this.addLiteral(e, code, best.length >= 4 ? [[best]] : []);
       }
       for (var r = 0; r < regexes.length; r++) {
         var compiled = null;
         try { compiled = new RegExp(regexes[r][0], index.regex_flags); } catch (err) { compiled = null; }
-        this.register(this.patterns.length, regexes[r][1]);
+        var srcTokens = asciiLower(regexes[r][0]).match(this.re.token) || [];
+        var alternatives = regexes[r][1].map(function (alt) {
+          return alt.map(function (a) { return typeof a === "number" ? srcTokens[a] : a; });
+        });
+        this.register(this.patterns.length, alternatives);
         this.patterns.push({kind: "r", e: e, rx: compiled, score: this.patternScore(regexes[r][2])});
       }
     }
   }
 
-  /* anchors: alternatives separated by "|", each one to three words that must all occur. */
-  Compiled.prototype.register = function (pid, anchors) {
-    if (!anchors) { this.always.push(pid); return; }
-    var alternatives = anchors.split("|");
+  Compiled.prototype.addLiteral = function (e, text, alternatives) {
+    var forms = this.literalForms(text);
+    var needles = this.needles(forms[1], forms[2]);
+    this.register(this.patterns.length, alternatives);
+    this.patterns.push({kind: "l", e: e, ufr: forms[0], mfr: forms[1], ftoks: forms[2], su: forms[3], sm: forms[4],
+                        mneedles: needles[0], fneedles: needles[1]});
+  };
+
+  /* alternatives: lists of one or two words that must all occur; none: test in every window. */
+  Compiled.prototype.register = function (pid, alternatives) {
+    if (!alternatives.length) { this.always.push(pid); return; }
     for (var i = 0; i < alternatives.length; i++) {
-      var words = alternatives[i].split(" ");
+      var words = alternatives[i];
       var list = this.amap.get(words[0]);
       if (!list) { list = []; this.amap.set(words[0], list); }
       list.push([pid, words.slice(1)]);
     }
+  };
+
+  /* The words of a literal's masked form, placeholders and gaps removed; anchors index into it. */
+  Compiled.prototype.literalTokens = function (text) {
+    var masked = asciiLower(this.mask(text)).replace(this.re.placeholder, " ");
+    return masked.replace(this.re.gap_masked, " ").match(this.re.token) || [];
   };
 
   Compiled.prototype.alnum = function (text) {
