@@ -23,23 +23,30 @@ Algorithm
    request/message ids, org ids, long hex ids, file paths, model names (known
    families and any quoted name after "model"), numbers.  Each becomes a
    placeholder such as <key>, <model>, <num>.
-3. Patterns.  A *literal* (from `patterns`, from `signature.text`, from the
-   signature text without its leading "<status> <type>:" part, and from a
-   distinctive error_code / error_type such as insufficient_quota) is normalised
-   like a paste and stored twice, as *compact* lower-case fragments (spaces
-   removed; "...", <name> and {name} split a literal into fragments that must
-   occur in order, at most `gap` characters apart):
-     - unmasked: matched against the compact unmasked window; full specificity;
-     - masked:   matched against the compact masked window; specificity counts
-       only the characters outside placeholders.
+3. Patterns.  A *literal* comes from `patterns`, from `signature.text`
+   without its leading "<status> <type>:" part (status and type are scored
+   separately), and from an error_code that belongs to one error only (such as
+   insufficient_quota; derived by the matcher from the record, not stored).
+   Authors may write literals with concrete values ("model 'llama3' not
+   found") or with gaps ("...", <name>, {name}).  A literal is normalised like a
+   paste, cut to 80 characters at a space (specificity saturates well before),
+   and compared as *compact* lower-case fragments (spaces removed; gaps split
+   it into fragments that must occur in order, at most `gap` characters apart):
+     - unmasked: against the compact unmasked window; full specificity;
+     - masked:   masked like the text, against the compact masked window;
+                 specificity counts only the characters outside placeholders.
    Compact matching makes literals immune to wrapped lines, to JSON vs. repr
    spacing ({"a":"b"} vs {'a': 'b'}) and to how wrapped lines are rejoined.
-   If neither form matches, a literal with a variable part and three or more tokens may match
-   *fuzzily*: its masked tokens appear in order in the masked window with at most
-   two extra tokens in between ("model '<model>' was not found"), at a penalty.
-   A *regex* is compiled with the index's `regex_flags` ("i") and searched in
-   the normalised, unmasked window text with lines joined by one space; its
-   quotes are unified at build time like the text's, so ['"] works.
+   If neither form matches, a literal with a variable part and three or more
+   tokens may match *fuzzily*: its masked tokens appear in order in the masked
+   window with at most two extra tokens in between ("model '<model>' was not
+   found"), at a penalty.  A *regex* is compiled with the index's
+   `regex_flags` ("i") and searched in the normalised, unmasked window text
+   with lines joined by one space; its quotes are unified at build time like
+   the text's, so ['"] works.  A short paste (one window of at most `short`
+   compact characters, e.g. one line typed into the search box) is also looked
+   for inside every literal ("You exceeded your current quota" is part of the
+   quota message), scored by its own length.
 4. Score.  Per error and window: the best pattern's score
    (0.4 + 0.5 * min(1, alnum_chars / 40)), plus a little per extra pattern hit,
    plus / minus: HTTP status seen in the window (or a different one seen),
@@ -50,25 +57,44 @@ Algorithm
    which talks to many servers; key prefixes; model names) 0.4.  When another
    provider's evidence is stronger than the error's own and strong, the score
    is multiplied by `mismatch` (a 401 from Anthropic is not OpenAI's page; a
-   Gemini quota message is not OpenAI's).  Results below `threshold` are
-   dropped: nothing is better than a wrong page.  Scores are rounded to three
-   decimals; ties are broken by id.
+   Gemini quota message is not OpenAI's).  Results below `threshold` (0.55)
+   are dropped: nothing is better than a wrong page.  Scores are rounded to
+   three decimals (about 0.55 to 1.3; not a probability); ties are broken by id.
 
 Multi-line input and speed
 --------------------------
 The normalised lines are cut into blocks of `block` lines.  Every pair of
 neighbouring blocks is a window (a paste of at most two blocks is one window),
 so any two lines up to `block` apart share a window, and a pattern that spans a
-line break is still seen.  Each pattern has an *anchor*: a rare word (four or
-more characters, not a stop word, preferably inside the pattern and rare in the
-knowledge base) that every match must contain.  For each block the set of words
-is computed once and only patterns whose anchor occurs are tested, and only in
-windows touching that block; patterns without an anchor are tested in every
-window.  Hard-wrapped terminal lines (as long as the widest line) also
-contribute the word formed by joining the last word of a line with the first of
-the next, so an anchor cut in half by the wrap still counts.  Masking, provider
-hints, status and token features are only computed for windows with a
-candidate.  An error's score is its best window's score.
+line break is still seen.  Each pattern has an *anchor*: one or two words (four
+or more characters, preferably inside the pattern rather than at its edge, not
+a stop word, rare in the knowledge base, long) that every match must contain;
+a regex with top-level alternatives has one anchor per alternative.  For each
+block the set of words is computed once and only patterns whose anchor words
+occur are tested, and only in windows touching that block; patterns without an
+anchor are tested in every window.  Hard-wrapped terminal lines (as long as the
+widest line) also contribute the word formed by joining the last word of a line
+with the first of the next, so an anchor cut in half by the wrap still counts.
+Masking is done only for windows where a masked or fuzzy test is possible (the
+placeholder-free parts of the masked literal occur in the plain text), and
+provider hints, status and token features only for windows with a hit.  An
+error's score is its best window's score.
+
+Index format (JSON; made by build_index, read by both implementations)
+-----------------------------------------------------------------------
+version, rules {name: [regex source, flags]}, masks [[source, placeholder,
+keep group 1]], status [sources; group 1 is the status], weights {...}, block,
+gap, short, fuzzy_extra, fuzzy_min, regex_flags, providers [slugs], hints
+[[needle, provider index, weight]], url [prefix, suffix] (url = prefix + id +
+suffix unless a record has its own), errors [record], a record being
+[slug, title, provider index, http status or 0, error_code or 1 ("slug with _
+for -") or "", error_type or "", literals, regexes, url?] with literals
+[[normalised text, anchor token positions...]] (positions index the words of
+the masked literal, see _Compiled.literal_tokens) and regexes [[source,
+anchors, specificity]] (anchors: per alternative a list of words or positions
+in the words of the lower-cased source).  error_code / error_type are kept only
+when distinctive (they contain "_" or are CamelCase).  A slug starting with "/"
+is a whole id.
 
 Parity notes: all regexes avoid lookbehind, named groups and inline flags;
 Python compiles them with re.ASCII so \\w \\d \\b mean what they mean in JS.
@@ -114,6 +140,8 @@ RULES: dict[str, list[str]] = {
     "feature": [r"[a-z0-9_]+", "g"],
     "fuzzy": [r"<[a-z]+>|[a-z0-9_]+", "g"],
     "placeholder": [r"<[a-z]+>", "g"],
+    # Punctuation trimmed from both ends of a short paste before looking for it inside literals.
+    "edge": [r"^[^a-z0-9<]+|[^a-z0-9>]+$", "g"],
     # Gaps that split an authored literal into fragments: "...", <name>, {name};
     # in the masked form the masking placeholders are not gaps.
     "gap": [r"\.\.\.|<[^<> ]{1,30}>|\{[a-z_ ]{1,30}\}", "g"],
@@ -228,10 +256,12 @@ WEIGHTS: dict[str, float] = {
     "own_weak": 0.04,
     "foreign_weak": 0.05,   # weak evidence for another provider only
     "mismatch": 0.45,       # multiplier: another provider's strong evidence outweighs the own
+    "reverse_min": 8,       # a short paste looked for inside literals needs this many letters and digits
     "threshold": 0.55,
 }
 
 BLOCK_LINES = 20
+SHORT_PASTE = 300   # compact characters; a paste this short may also be found inside a literal
 MAX_GAP = 160
 FUZZY_EXTRA = 2
 FUZZY_MIN_TOKENS = 3
@@ -259,7 +289,7 @@ def _flags(flags: str) -> int:
 
 
 def _round3(value: float) -> float:
-    """Round half up to three decimals, exactly as matcher.js does (Math.round(x * 1000) / 1000)."""
+    """Round half up to three decimals with the same float operations as matcher.js."""
     return math.floor(value * 1000 + 0.5) / 1000
 
 
@@ -299,6 +329,7 @@ class _Compiled:
         self.w: dict = index["weights"]
         self.block: int = index["block"]
         self.gap: int = index["gap"]
+        self.short: int = index["short"]
         self.fuzzy_extra: int = index["fuzzy_extra"]
         self.fuzzy_min: int = index["fuzzy_min"]
         self.nprov = len(index["providers"])
@@ -355,6 +386,7 @@ class _Compiled:
                 self._register(len(self.patterns), alternatives)
                 self.patterns.append(("r", e_idx, rx, self.pattern_score(spec)))
         self.anchor_keys = frozenset(self.amap)
+        self.literal_pids = [pid for pid, pat in enumerate(self.patterns) if pat[0] == "l"]
 
     def _add_literal(self, e_idx: int, text: str, alternatives: list[list[str]]) -> None:
         ufr, mfr, ftoks, su, sm = self.literal_forms(text)
@@ -497,7 +529,7 @@ def _rules_index() -> dict:
     """An index with the rules and no errors."""
     return {
         "version": INDEX_VERSION, "rules": RULES, "masks": MASKS, "status": STATUS_RULES,
-        "weights": WEIGHTS, "block": BLOCK_LINES, "gap": MAX_GAP, "fuzzy_extra": FUZZY_EXTRA,
+        "weights": WEIGHTS, "block": BLOCK_LINES, "gap": MAX_GAP, "short": SHORT_PASTE, "fuzzy_extra": FUZZY_EXTRA,
         "fuzzy_min": FUZZY_MIN_TOKENS, "regex_flags": "i", "providers": [], "hints": [],
         "url": ["/", "/"], "errors": [],
     }
@@ -1039,6 +1071,42 @@ def _hits(comp: _Compiled, win: _Window, cands) -> dict[int, list[tuple]]:
     return hits
 
 
+def _reverse_hits(comp: _Compiled, win: _Window, hits: dict[int, list[tuple]]) -> None:
+    """For a short paste: literals that contain the whole paste (a partial line such as "You exceeded
+    your current quota"), scored by the paste's own length, unmasked or masked."""
+    edge = comp.re["edge"]
+    query = edge.sub("", win.cmp)
+    mquery = edge.sub("", win.masked()[1])
+    if comp.alnum(query) < comp.w["reverse_min"]:
+        return
+    score_u = comp.pattern_score(comp.alnum(query))
+    score_m = comp.pattern_score(comp.alnum(comp.re["placeholder"].sub("", mquery)))
+    best: dict[int, tuple] = {}   # one reverse hit per error: the paste is one piece of evidence
+    for pid in comp.literal_pids:
+        pat = comp.patterns[pid]
+        hit = None
+        for frag in pat[2]:
+            if query in frag:
+                hit = (score_u, pid, "q", 0, 0)
+                break
+        if hit is None and mquery:
+            for frag in pat[3] or pat[2]:
+                if mquery in frag:
+                    hit = (score_m, pid, "Q", 0, 0)
+                    break
+        if hit is not None and (pat[1] not in best or hit[0] > best[pat[1]][0]):
+            best[pat[1]] = hit
+    for e_idx, hit in best.items():
+        ehits = hits.setdefault(e_idx, [])
+        for i, old in enumerate(ehits):
+            if old[1] == hit[1]:
+                if hit[0] > old[0]:
+                    ehits[i] = hit
+                break
+        else:
+            ehits.append(hit)
+
+
 def _features(comp: _Compiled, win: _Window):
     nl = _ascii_lower("\n".join(win.lines))
     statuses = set()
@@ -1121,10 +1189,15 @@ def match(index: dict, text: str, top: int = 5) -> list[dict]:
         cands = set(comp.always)
         for b in range(b0, b1):
             cands |= block_cands[b]
-        if not cands:
+        if not cands and nblocks > 1:
             continue
         win = _Window(comp, lines[b0 * B:b1 * B])
+        short = nblocks == 1 and len(win.cmp) <= comp.short
+        if short:   # a short paste: every literal is a candidate, whatever its anchor
+            cands.update(comp.literal_pids)
         hits = _hits(comp, win, cands)
+        if short:
+            _reverse_hits(comp, win, hits)
         if not hits:
             continue
         features = _features(comp, win)
@@ -1150,6 +1223,10 @@ def match(index: dict, text: str, top: int = 5) -> list[dict]:
             matched = _compact_span(win.masked()[0], start, end)
         elif mode == "f":
             matched = win.masked()[0][start:end]
+        elif mode == "q":
+            matched = win.sp
+        elif mode == "Q":
+            matched = win.masked()[0]
         else:
             matched = win.sp[start:end]
         _, title, url = comp.errors[e_idx][:3]

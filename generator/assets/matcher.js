@@ -4,9 +4,11 @@
    same index (match-index.json, made by generator.matcher.build_index), so both return the same ids in
    the same order with the same scores.  Read the docstring of generator/matcher.py for the algorithm;
    in short: normalise the paste (ANSI, JSON / repr escapes, quotes, whitespace, box borders), cut it into
-   windows of two blocks of lines, test only the patterns whose anchor word occurs, match literals on
-   compact (space-free) unmasked and masked text and regexes on the spaced text, then score with HTTP
-   status, error_code / error_type and provider evidence, and drop what is below the threshold.
+   windows of two blocks of lines, test only the patterns whose anchor words occur, match literals on
+   compact (space-free) unmasked and masked text (then fuzzily, token by token) and regexes on the spaced
+   text, look for a short paste inside the literals, then score with HTTP status, error_code / error_type
+   and provider evidence, and drop what is below the threshold.  Anything that changes here must change in
+   matcher.py in the same way; tests/test_matcher.py checks that both agree on every test vector.
 
    Exposes window.ErrorkbMatcher = {match, normalise, mask} and, under node, module.exports.
      match(index, text, top) -> [{id, title, score, url, matched}], best first.
@@ -59,6 +61,7 @@
     this.w = index.weights;
     this.block = index.block;
     this.gap = index.gap;
+    this.short = index.short;
     this.fuzzyExtra = index.fuzzy_extra;
     this.fuzzyMin = index.fuzzy_min;
     this.nprov = index.providers.length;
@@ -114,7 +117,14 @@
         this.patterns.push({kind: "r", e: e, rx: compiled, score: this.patternScore(regexes[r][2])});
       }
     }
+    this.literalPids = this.literalPidList();
   }
+
+  Compiled.prototype.literalPidList = function () {
+    var out = [];
+    for (var i = 0; i < this.patterns.length; i++) { if (this.patterns[i].kind === "l") { out.push(i); } }
+    return out;
+  };
 
   Compiled.prototype.addLiteral = function (e, text, alternatives) {
     var forms = this.literalForms(text);
@@ -371,6 +381,43 @@
     return hits;
   }
 
+  /* For a short paste: literals that contain the whole paste (a partial line such as "You exceeded your
+     current quota"), scored by the paste's own length, unmasked or masked. */
+  function reverseHits(comp, win, hits) {
+    var query = win.cmp.replace(comp.re.edge, "");
+    var mquery = win.masked().mcmp.replace(comp.re.edge, "");
+    if (comp.alnum(query) < comp.w.reverse_min) { return; }
+    var scoreU = comp.patternScore(comp.alnum(query));
+    var scoreM = comp.patternScore(comp.alnum(mquery.replace(comp.re.placeholder, "")));
+    var best = new Map();   /* one reverse hit per error: the paste is one piece of evidence */
+    var i;
+    for (var k = 0; k < comp.literalPids.length; k++) {
+      var pid = comp.literalPids[k], p = comp.patterns[pid];
+      var hit = null;
+      for (i = 0; i < p.ufr.length; i++) {
+        if (p.ufr[i].indexOf(query) >= 0) { hit = [scoreU, pid, "q", 0, 0]; break; }
+      }
+      if (hit === null && mquery) {
+        var frags = p.mfr || p.ufr;
+        for (i = 0; i < frags.length; i++) {
+          if (frags[i].indexOf(mquery) >= 0) { hit = [scoreM, pid, "Q", 0, 0]; break; }
+        }
+      }
+      if (hit !== null && (!best.has(p.e) || hit[0] > best.get(p.e)[0])) { best.set(p.e, hit); }
+    }
+    best.forEach(function (rhit, e) {
+      var ehits = hits.get(e);
+      if (!ehits) { ehits = []; hits.set(e, ehits); }
+      for (var j = 0; j < ehits.length; j++) {
+        if (ehits[j][1] === rhit[1]) {
+          if (rhit[0] > ehits[j][0]) { ehits[j] = rhit; }
+          return;
+        }
+      }
+      ehits.push(rhit);
+    });
+  }
+
   function features(comp, win) {
     var nl = asciiLower(win.lines.join("\n"));
     var statuses = new Set();
@@ -462,9 +509,14 @@
       var b0 = windows[wn][0], b1 = windows[wn][1];
       var wc = new Set(comp.always);
       for (var bb = b0; bb < b1; bb++) { blockCands[bb].forEach(function (pid) { wc.add(pid); }); }
-      if (!wc.size) { continue; }
+      if (!wc.size && nblocks > 1) { continue; }
       var win = new Window(comp, lines.slice(b0 * B, b1 * B));
+      var short = nblocks === 1 && win.cmp.length <= comp.short;
+      if (short) {   /* a short paste: every literal is a candidate, whatever its anchor */
+        for (var lp = 0; lp < comp.literalPids.length; lp++) { wc.add(comp.literalPids[lp]); }
+      }
       var hits = findHits(comp, win, wc);
+      if (short) { reverseHits(comp, win, hits); }
       if (!hits.size) { continue; }
       var f = features(comp, win);
       hits.forEach(function (ehits, e) {
@@ -492,6 +544,8 @@
       if (mode === "u") { matched = compactSpan(rwin.sp, start, end); }
       else if (mode === "m") { matched = compactSpan(rwin.masked().msp, start, end); }
       else if (mode === "f") { matched = rwin.masked().msp.slice(start, end); }
+      else if (mode === "q") { matched = rwin.sp; }
+      else if (mode === "Q") { matched = rwin.masked().msp; }
       else { matched = rwin.sp.slice(start, end); }
       var err = comp.errors[item.e];
       results.push({id: err.id, title: err.title, score: item.score, url: err.url, matched: matched.slice(0, 240)});
