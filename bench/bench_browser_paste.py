@@ -1,0 +1,63 @@
+"""Benchmark, run by hand: how long the browser's paste box takes to answer with 1,000 synthetic errors.
+
+Builds the index for 1,000 synthetic errors (bench_match's generator) plus the real ones, loads matcher.js into
+Debian's Chromium (Playwright), and times ErrorkbMatcher.match on pasted logs: single lines, tracebacks, and a
+200-line log. Prints the median and worst time per paste in milliseconds; the target is 50 ms.
+Usage: .venv/bin/python bench/bench_browser_paste.py
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import statistics
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import bench_match  # noqa: E402
+import yaml  # noqa: E402
+from generator.matcher import build_index  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def main() -> int:
+    from playwright.sync_api import sync_playwright
+
+    rng = random.Random(7)
+    real_errors, real_providers = bench_match.load_real(REPO / "errors")
+    providers = {**bench_match.make_providers(rng), **real_providers}
+    synthetic = bench_match.make_errors(rng, 1000, providers)
+    index = build_index(real_errors + synthetic, providers)
+    vectors = yaml.safe_load((REPO / "tests" / "vectors" / "match_vectors.yaml").read_text(encoding="utf-8"))
+    pastes = [vector["log"] for vector in vectors]
+    pastes.append("\n".join(bench_match.render_error(rng, error) for error in synthetic[:200]))
+    script = (REPO / "generator" / "assets" / "matcher.js").read_text(encoding="utf-8")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
+                                             args=["--headless", "--no-sandbox", "--disable-gpu"])
+        page = browser.new_page()
+        page.set_content("<html><body></body></html>")
+        page.add_script_tag(content=script)
+        page.evaluate("index => { window.benchIndex = index; }", index)
+        times = page.evaluate("""pastes => pastes.map(text => {
+            const started = performance.now();
+            window.ErrorkbMatcher.match(window.benchIndex, text, 5);
+            return performance.now() - started;
+        })""", pastes)
+        browser.close()
+    print(f"index: {len(real_errors) + len(synthetic)} errors, {len(json.dumps(index)) / 1024:.0f} KB")
+    print(f"pastes: {len(pastes)} (test vectors and one 200-line log)")
+    print(f"first paste (compiles the index on first use): {times[0]:.2f} ms")
+    vector_times = times[1:-1]
+    print(f"test vectors: median {statistics.median(vector_times):.2f} ms, worst {max(vector_times):.2f} ms "
+          "(target: 50 ms)")
+    print(f"200-line log holding 200 different errors: {times[-1]:.2f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
