@@ -257,6 +257,7 @@ WEIGHTS: dict[str, float] = {
     "foreign_weak": 0.05,   # weak evidence for another provider only
     "mismatch": 0.45,       # multiplier: another provider's strong evidence outweighs the own
     "reverse_min": 8,       # a short paste looked for inside literals needs this many letters and digits
+    "reverse_cover": 0.3,   # and must be at least this part of the literal
     "threshold": 0.55,
 }
 
@@ -1079,20 +1080,26 @@ def _reverse_hits(comp: _Compiled, win: _Window, hits: dict[int, list[tuple]]) -
     mquery = edge.sub("", win.masked()[1])
     if comp.alnum(query) < comp.w["reverse_min"]:
         return
-    score_u = comp.pattern_score(comp.alnum(query))
-    score_m = comp.pattern_score(comp.alnum(comp.re["placeholder"].sub("", mquery)))
+    placeholder = comp.re["placeholder"]
+    n_u = comp.alnum(query)
+    n_m = comp.alnum(placeholder.sub("", mquery))
+    score_u = comp.pattern_score(n_u)
+    score_m = comp.pattern_score(n_m)
+    cover = comp.w["reverse_cover"]
     best: dict[int, tuple] = {}   # one reverse hit per error: the paste is one piece of evidence
     for pid in comp.literal_pids:
         pat = comp.patterns[pid]
         hit = None
         for frag in pat[2]:
             if query in frag:
-                hit = (score_u, pid, "q", 0, 0)
+                if n_u >= cover * comp.alnum("".join(pat[2])):
+                    hit = (score_u, pid, "q", 0, 0)
                 break
         if hit is None and mquery:
             for frag in pat[3] or pat[2]:
                 if mquery in frag:
-                    hit = (score_m, pid, "Q", 0, 0)
+                    if n_m >= cover * comp.alnum(placeholder.sub("", "".join(pat[3] or pat[2]))):
+                        hit = (score_m, pid, "Q", 0, 0)
                     break
         if hit is not None and (pat[1] not in best or hit[0] > best[pat[1]][0]):
             best[pat[1]] = hit

@@ -189,6 +189,19 @@ def test_fuzzy_literal_tolerates_an_inserted_word():
     assert [r["id"] for r in match(index, text)] == ["ollama/x"]
 
 
+def test_short_paste_is_found_inside_a_literal(small):
+    result = match(small, "You exceeded your current quota")
+    assert [r["id"] for r in result] == ["openai/quota"]
+    assert result[0]["matched"] == "You exceeded your current quota"
+    assert match(small, "Error") == []          # too short to mean anything
+    assert match(small, "please check your") == []
+
+
+def test_short_paste_tests_every_literal_whatever_its_anchor(small):
+    # "overloaded" is only the start of the word "overloaded_error" here, so its anchor word is absent.
+    assert [r["id"] for r in match(small, "anthropic.OverloadedError: overloaded_errorx")] == ["anthropic/overloaded"]
+
+
 def test_literal_gaps_split_fragments():
     index = build_index([err("demo/x", "openai", "Request too large for ... on tokens per min")], PROVIDERS)
     assert match(index, "Request too large for gpt-5 in organization org-abcd on tokens per min (TPM)")
@@ -331,6 +344,10 @@ EXTRA_PARITY = [
     "│ box │ with │ pipes │\n" * 3,
     "x" * 500 + " insuffi\ncient_quota",
     "model 'llama3' not found, try pulling it first\n" * 50,
+    "You exceeded your current quota",
+    "Overloaded",
+    "anthropic.OverloadedError",
+    "Please pass a valid API key.",
 ]
 
 

@@ -387,20 +387,31 @@
     var query = win.cmp.replace(comp.re.edge, "");
     var mquery = win.masked().mcmp.replace(comp.re.edge, "");
     if (comp.alnum(query) < comp.w.reverse_min) { return; }
-    var scoreU = comp.patternScore(comp.alnum(query));
-    var scoreM = comp.patternScore(comp.alnum(mquery.replace(comp.re.placeholder, "")));
+    var nU = comp.alnum(query);
+    var nM = comp.alnum(mquery.replace(comp.re.placeholder, ""));
+    var scoreU = comp.patternScore(nU);
+    var scoreM = comp.patternScore(nM);
+    var cover = comp.w.reverse_cover;
     var best = new Map();   /* one reverse hit per error: the paste is one piece of evidence */
     var i;
     for (var k = 0; k < comp.literalPids.length; k++) {
       var pid = comp.literalPids[k], p = comp.patterns[pid];
       var hit = null;
       for (i = 0; i < p.ufr.length; i++) {
-        if (p.ufr[i].indexOf(query) >= 0) { hit = [scoreU, pid, "q", 0, 0]; break; }
+        if (p.ufr[i].indexOf(query) >= 0) {
+          if (nU >= cover * comp.alnum(p.ufr.join(""))) { hit = [scoreU, pid, "q", 0, 0]; }
+          break;
+        }
       }
       if (hit === null && mquery) {
         var frags = p.mfr || p.ufr;
         for (i = 0; i < frags.length; i++) {
-          if (frags[i].indexOf(mquery) >= 0) { hit = [scoreM, pid, "Q", 0, 0]; break; }
+          if (frags[i].indexOf(mquery) >= 0) {
+            if (nM >= cover * comp.alnum(frags.join("").replace(comp.re.placeholder, ""))) {
+              hit = [scoreM, pid, "Q", 0, 0];
+            }
+            break;
+          }
         }
       }
       if (hit !== null && (!best.has(p.e) || hit[0] > best.get(p.e)[0])) { best.set(p.e, hit); }
