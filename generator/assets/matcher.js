@@ -573,7 +573,12 @@
     return comp.mask(comp.normaliseLines(String(text))[0].join("\n"));
   }
 
-  var api = {match: match, normalise: normalise, mask: mask};
+  /* Compile the index ahead of the first paste (the paste box calls this once the index has loaded). */
+  function prepare(index) {
+    compiled(index);
+  }
+
+  var api = {match: match, normalise: normalise, mask: mask, prepare: prepare};
   if (typeof module === "object" && module.exports) { module.exports = api; }
   if (root) { root.ErrorkbMatcher = api; }
 })(typeof window !== "undefined" ? window : (typeof globalThis !== "undefined" ? globalThis : this));

@@ -70,6 +70,7 @@
     input.addEventListener("input", update);
     loadIndex(root + box.getAttribute("data-index")).then(function (loaded) {
       index = loaded;
+      window.ErrorkbMatcher.prepare(index);
       box.setAttribute("data-ready", "yes");
       update();
     }).catch(function (error) {
