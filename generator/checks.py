@@ -5,7 +5,8 @@ reports each finding at the YAML file and line of the command. `scenario_items` 
 every (error, command, scenario) triple; `run_scenario` runs one verbatim in the
 sandbox (generator.verify.sandbox) and returns what went wrong, if anything.
 `coverage_failures` checks that every error an API returns has a command that shows the
-error in a scenario named `reproduce` and succeeds in one named `fixed`.
+error in a scenario named `reproduce` (errorkb's matcher, given the output, offers that
+error's page first) and succeeds without it in one named `fixed`.
 `errorkb check` and the pytest suite both use these functions.
 """
 
@@ -15,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from .loader import ErrorEntry, display_path
+from .matcher import match
 from .verify.sandbox import RunResult, run_command
 from .verify.secrets import real_key_problems, secret_printing_problems
 from .verify.shellcheck import shellcheck_commands
@@ -95,15 +97,10 @@ def scenario_items(entries: list[ErrorEntry]) -> list[ScenarioItem]:
             for scenario in command.get("scenarios", [])]
 
 
-def shows_error(entry: ErrorEntry, output: str) -> bool:
-    """True when one of the error's match patterns recognises `output` (case-insensitive)."""
-    folded = output.casefold()
-    for pattern in entry.data["patterns"]:
-        if "literal" in pattern and pattern["literal"].casefold() in folded:
-            return True
-        if "regex" in pattern and re.search(pattern["regex"], output, re.IGNORECASE):
-            return True
-    return False
+def shows_error(index: dict, entry: ErrorEntry, output: str) -> bool:
+    """True when errorkb's own matcher, given `output` as a paste, offers this error's page first."""
+    results = match(index, output, top=1)
+    return bool(results) and results[0]["id"] == entry.id
 
 
 def _tail(text: str) -> list[str]:
@@ -144,8 +141,8 @@ class ScenarioOutcome:
     shows_error: bool
 
 
-def run_scenario(item: ScenarioItem, timeout: float = 10.0) -> ScenarioOutcome:
-    """Run one scenario verbatim in the sandbox and check everything it expects."""
+def run_scenario(item: ScenarioItem, index: dict, timeout: float = 10.0) -> ScenarioOutcome:
+    """Run one scenario verbatim in the sandbox and check everything it expects; `index` is the match index."""
     scenario = item.scenario
     result = run_command(item.command["run"], env=dict(scenario.get("env", {})), provider=item.entry.provider,
                          mock_state=dict(scenario.get("mock", {})), timeout=timeout)
@@ -154,9 +151,10 @@ def run_scenario(item: ScenarioItem, timeout: float = 10.0) -> ScenarioOutcome:
         problems.append("the command reached host(s) that no mock serves: " + ", ".join(result.unmocked_hosts) +
                         " (no real network is used; call the provider's real API host)")
     problems.extend(_expectation_problems(scenario, result))
-    showing = shows_error(item.entry, result.stdout + "\n" + result.stderr)
+    showing = shows_error(index, item.entry, result.stdout + "\n" + result.stderr)
     if scenario["name"] == "fixed" and showing:
-        problems.append("the output still shows the error, which the fix should have removed")
+        problems.append("the output still shows the error (errorkb match offers this page for it), which the "
+                        "fix should have removed")
     if not problems:
         return ScenarioOutcome(item, None, showing)
     details = [f"scenario: {scenario['name']}  env: {', '.join(sorted(scenario.get('env', {}))) or '(none)'}"
@@ -198,7 +196,7 @@ def coverage_failures(entries: list[ErrorEntry], outcomes: list[ScenarioOutcome]
         if not proven:
             line, _ = entry.position("commands")
             failures.append(Failure(f"{display_path(entry.path)}:{line}",
-                                    "no command shows the error in a passing 'reproduce' scenario (one of the error's "
-                                    "patterns must match its output) and succeeds in a passing 'fixed' scenario",
+                                    "no command shows the error in a passing 'reproduce' scenario (errorkb match must offer "
+                                    "this page first for its output) and succeeds in a passing 'fixed' scenario",
                                     check=entry.id))
     return failures

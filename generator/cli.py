@@ -87,6 +87,7 @@ def cmd_check(args) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from .checks import coverage_failures, run_scenario, scenario_items, static_failures
+    from .render import match_index
 
     kb = _load(args.errors)
     if kb is None:
@@ -98,6 +99,7 @@ def cmd_check(args) -> int:
         return 2
     entries = [by_id[error_id] for error_id in args.ids] if args.ids else kb.errors
     items = scenario_items(entries)
+    index = match_index(kb)
     static_checks = [f"{entry.id}#{index}" for entry in entries for index in range(len(entry.data["commands"]))]
     console = Console(stderr=True)
     failures = static_failures(entries)
@@ -106,7 +108,7 @@ def cmd_check(args) -> int:
                   console=console, transient=True, disable=not console.is_terminal) as progress:
         task = progress.add_task("scenarios", total=len(items))
         with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-            for outcome in pool.map(lambda item: run_scenario(item, timeout=args.timeout), items):
+            for outcome in pool.map(lambda item: run_scenario(item, index, timeout=args.timeout), items):
                 progress.advance(task)
                 outcomes.append(outcome)
                 if outcome.failure is not None:

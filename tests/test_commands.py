@@ -10,16 +10,18 @@ import pytest
 from conftest import REPO
 from generator.checks import (ScenarioItem, coverage_failures, run_scenario, scenario_items, static_failures)
 from generator.loader import load_knowledge_base
+from generator.render import match_index
 
 KB = load_knowledge_base(REPO / "errors")
 ITEMS = scenario_items(KB.errors)
+INDEX = match_index(KB)
 _OUTCOMES: dict[str, object] = {}
 
 
 def _outcome(item: ScenarioItem):
     """Run a scenario once per test session; the coverage test reuses the result."""
     if item.test_id not in _OUTCOMES:
-        _OUTCOMES[item.test_id] = run_scenario(item)
+        _OUTCOMES[item.test_id] = run_scenario(item, INDEX)
     return _OUTCOMES[item.test_id]
 
 
@@ -43,7 +45,7 @@ def test_a_command_reproduces_the_error_and_shows_the_fix(entry):
 
 
 def _run(item: ScenarioItem):
-    return run_scenario(item).failure
+    return run_scenario(item, INDEX).failure
 
 
 def _mutated(error_id: str, scenario_name: str, old: str, new: str) -> ScenarioItem:
@@ -93,3 +95,21 @@ def test_printing_a_secret_is_caught():
     item = _mutated("openai/invalid-api-key", "fixed", "status=$(curl ", 'echo "$OPENAI_API_KEY"\nstatus=$(curl ')
     failures = static_failures([item.entry])
     assert any("could print a secret" in failure.title for failure in failures)
+
+
+def test_coverage_fails_when_no_reproduce_shows_the_error():
+    from generator.checks import ScenarioOutcome
+
+    entry = KB.by_id()["openai/invalid-api-key"]
+    outcomes = [ScenarioOutcome(item, None, shows_error=False) for item in ITEMS if item.entry.id == entry.id]
+    failures = coverage_failures([entry], outcomes)
+    assert len(failures) == 1
+    assert failures[0].location.startswith("errors/openai/invalid-api-key.yaml:")
+    assert "no command shows the error in a passing 'reproduce' scenario" in failures[0].title
+
+
+def test_fixed_output_that_still_matches_fails():
+    item = _mutated("openai/invalid-api-key", "fixed", "status=$(curl ",
+                    "echo 'Incorrect API key provided: invalid_api_key'\nstatus=$(curl ")
+    failure = _run(item)
+    assert failure is not None and "the output still shows the error" in str(failure)
