@@ -22,6 +22,17 @@ class SiteError(Exception):
     """The site could not be built; the message says why."""
 
 
+def show_mkdocs_messages(level: int) -> None:
+    """Print MkDocs' log messages at `level` and above to stderr, as the mkdocs command does."""
+    logger = logging.getLogger("mkdocs")
+    if not any(getattr(handler, "errorkb", False) for handler in logger.handlers):
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
+        handler.errorkb = True
+        logger.addHandler(handler)
+    logger.setLevel(level)
+
+
 class _WarningCounter(logging.Handler):
     def __init__(self):
         super().__init__(level=logging.WARNING)
@@ -39,6 +50,7 @@ def build_site(config_file: Path, site_dir: Path) -> None:
 
     site_dir = site_dir.resolve()
     site_dir.parent.mkdir(parents=True, exist_ok=True)
+    show_mkdocs_messages(logging.ERROR)
     staging = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.building-", dir=site_dir.parent))
     counter = _WarningCounter()
     mkdocs_logger = logging.getLogger("mkdocs")
@@ -78,6 +90,7 @@ def serve_site(config_file: Path, address: str) -> None:
     """Serve the site with live reload (a change under errors/ rebuilds it)."""
     from mkdocs.commands.serve import serve
 
+    show_mkdocs_messages(logging.INFO)
     serve(str(config_file), dev_addr=address, livereload=True)
 
 

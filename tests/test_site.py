@@ -107,8 +107,9 @@ def _get(url: str) -> str:
 def test_serve_reloads_when_an_error_file_changes(demo_tree):
     config = write_mkdocs_config(demo_tree, demo_tree / "errors")
     port = _free_port()
+    log = demo_tree / "serve.log"
     server = subprocess.Popen([sys.executable, "-m", "generator", "serve", "-f", str(config), "-a", f"127.0.0.1:{port}"],
-                              cwd=demo_tree, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              cwd=demo_tree, stdout=log.open("w"), stderr=subprocess.STDOUT,
                               env={**os.environ, "PYTHONPATH": str(REPO)})
     url = f"http://127.0.0.1:{port}/demo/bad-token/"
     try:
@@ -131,6 +132,13 @@ def test_serve_reloads_when_an_error_file_changes(demo_tree):
             except OSError:
                 pass
         assert "Demo API token refused" in page
+
+        source.write_text(source.read_text().replace("title: Demo API token refused", "titel: Demo API token refused"))
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and "unknown field 'titel'" not in log.read_text():
+            time.sleep(0.3)
+        assert "errors/demo/bad-token.yaml:2:1: unknown field 'titel': did you mean 'title'?" in log.read_text()
+        assert "Traceback" not in log.read_text()
     finally:
         server.terminate()
         server.wait(timeout=10)
