@@ -25,12 +25,14 @@ class SiteError(Exception):
 def show_mkdocs_messages(level: int) -> None:
     """Print MkDocs' log messages at `level` and above to stderr, as the mkdocs command does."""
     logger = logging.getLogger("mkdocs")
-    if not any(getattr(handler, "errorkb", False) for handler in logger.handlers):
+    handler = next((h for h in logger.handlers if getattr(h, "errorkb", False)), None)
+    if handler is None:
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
         handler.errorkb = True
         logger.addHandler(handler)
-    logger.setLevel(level)
+    handler.setLevel(level)
+    logger.setLevel(min(level, logging.WARNING))  # warnings must still reach the strict-mode counters
 
 
 class _WarningCounter(logging.Handler):
