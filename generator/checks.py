@@ -150,6 +150,9 @@ def run_scenario(item: ScenarioItem, index: dict, timeout: float = 10.0) -> Scen
     if result.unmocked_hosts:
         problems.append("the command reached host(s) that no mock serves: " + ", ".join(result.unmocked_hosts) +
                         " (no real network is used; call the provider's real API host)")
+    if result.mock_errors:
+        problems.append("the mock failed while answering (a bug in generator/mock): " +
+                        result.mock_errors[-1].strip().splitlines()[-1])
     problems.extend(_expectation_problems(scenario, result))
     showing = shows_error(index, item.entry, result.stdout + "\n" + result.stderr)
     if scenario["name"] == "fixed" and showing:
