@@ -163,3 +163,36 @@ def test_usage_error_exits_2(capsys):
     status, _, err = run_cli(capsys, "no-such-command")
     assert status == 2
     assert "invalid choice" in err
+
+
+def test_mutated_files_never_crash_the_loader(tmp_path):
+    """Random byte-level damage to a valid file gives problems with positions, never an exception."""
+    import random
+
+    from generator.loader import ValidationFailed, load_knowledge_base
+
+    base = (FIXTURES / "valid" / "demo" / "bad-token.yaml").read_bytes()
+    rng = random.Random(20261128)
+    alphabet = b"\t\n :-[]{}&*!|>'\"#%@`,?\\\x00\xff\xc3abc0123"
+    demo = tmp_path / "errors" / "demo"
+    demo.mkdir(parents=True)
+    shutil.copy(FIXTURES / "valid" / "demo" / "_provider.yaml", demo)
+    shutil.copy(FIXTURES / "valid" / "demo" / "slow-down.yaml", demo)
+    target = demo / "bad-token.yaml"
+    for _ in range(500):
+        data = bytearray(base)
+        for _ in range(rng.randint(1, 6)):
+            position = rng.randrange(len(data))
+            action = rng.random()
+            if action < 0.4:
+                data[position] = rng.choice(alphabet)
+            elif action < 0.7:
+                data.insert(position, rng.choice(alphabet))
+            else:
+                del data[position]
+        target.write_bytes(bytes(data))
+        try:
+            load_knowledge_base(tmp_path / "errors")
+        except ValidationFailed as failure:
+            for problem in failure.problems:
+                assert problem.line >= 1 and problem.column >= 1 and problem.message
