@@ -4,6 +4,7 @@ against the provider mock; and proof that broken commands fail their check with 
 from __future__ import annotations
 
 import copy
+import re
 
 import pytest
 
@@ -75,7 +76,10 @@ def test_misspelt_auth_header_fails():
     failure = _run(_mutated("openai/invalid-api-key", "fixed", "Authorization:", "Authorisation:"))
     assert failure is not None
     text = str(failure)
-    assert "scenario: fixed" in text and "-> 401" in text
+    assert re.match(r"errors/openai/invalid-api-key\.yaml:\d+: '.+' failed in scenario 'fixed'", text)
+    for part in ["scenario: fixed", "command:", "Authorisation:", "exit status:", "stdout:", "stderr:",
+                 "requests the mock received (1):", "GET /v1/models -> 401"]:
+        assert part in text, part
 
 
 def test_wrong_variable_name_fails():
