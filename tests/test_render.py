@@ -122,3 +122,14 @@ def test_render_writes_pages_to_a_folder_without_mkdocs(demo_tree, capsys):
     assert (out_dir / "demo" / "index.md").is_file() and (out_dir / "index.md").is_file()
     assert (out_dir / "contributing.md").is_file() and (out_dir / "format.md").is_file()
     assert json.loads((out_dir / "errors.json").read_text())["errors"][1]["id"] == "demo/slow-down"
+
+
+def test_openai_invalid_api_key_page_shows_every_section_in_order():
+    kb = load_knowledge_base(REPO / "errors")
+    page = render_pages(kb)["openai/invalid-api-key.md"]
+    positions = [page.index(section) for section in SECTIONS]
+    assert positions == sorted(positions)
+    head = page[:positions[0]]
+    assert "# OpenAI API invalid API key" in head and "[OpenAI](index.md)" in head
+    assert "401 Incorrect API key provided" in page
+    assert page.count("```bash") >= 2 and page.count("Verified against a local mock of the OpenAI API") >= 2
