@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from .loader import ErrorEntry, display_path
 from .matcher import match
+from .mock import PROVIDERS as MOCKED_PROVIDERS
 from .verify.sandbox import RunResult, run_command
 from .verify.secrets import real_key_problems, secret_printing_problems
 from .verify.shellcheck import shellcheck_commands
@@ -147,6 +148,9 @@ def run_scenario(item: ScenarioItem, index: dict, timeout: float = 10.0) -> Scen
     result = run_command(item.command["run"], env=dict(scenario.get("env", {})), provider=item.entry.provider,
                          mock_state=dict(scenario.get("mock", {})), timeout=timeout)
     problems = []
+    if scenario.get("mock") and item.entry.provider not in MOCKED_PROVIDERS:
+        problems.append(f"the scenario sets a mock state, but no mock simulates '{item.entry.provider}' "
+                        f"(mocked: {', '.join(sorted(MOCKED_PROVIDERS))})")
     if result.unmocked_hosts:
         problems.append("the command reached host(s) that no mock serves: " + ", ".join(result.unmocked_hosts) +
                         " (no real network is used; call the provider's real API host)")

@@ -117,3 +117,18 @@ def test_fixed_output_that_still_matches_fails():
                     "echo 'Incorrect API key provided: invalid_api_key'\nstatus=$(curl ")
     failure = _run(item)
     assert failure is not None and "the output still shows the error" in str(failure)
+
+
+def test_mock_state_for_a_provider_without_a_mock_fails(tmp_path):
+    import shutil
+
+    from conftest import FIXTURES
+
+    shutil.copytree(FIXTURES / "valid", tmp_path / "errors")
+    source = tmp_path / "errors" / "demo" / "bad-token.yaml"
+    source.write_text(source.read_text().replace("        env: {DEMO_TOKEN: errorkb-test-key}",
+                                                 "        env: {DEMO_TOKEN: errorkb-test-key}\n        mock: {quota: exhausted}"))
+    kb = load_knowledge_base(tmp_path / "errors")
+    item = scenario_items(kb.errors)[0]
+    failure = run_scenario(item, match_index(kb)).failure
+    assert failure is not None and "no mock simulates 'demo'" in str(failure)
