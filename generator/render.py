@@ -159,7 +159,7 @@ def render_pages(kb: KnowledgeBase, repo_url: str | None = None) -> dict[str, st
     pages["index.md"] = _tidy(home_template.render(
         providers=providers, counts=counts, total=len(kb.errors), common=most_common(kb),
         new_issue_url=new_issue_url(repo_url),
-        title_yaml=front_matter("errorkb"), description_yaml=front_matter(
+        title_yaml=front_matter("Developer error messages explained"), description_yaml=front_matter(
             "Developer error messages explained, with fixes and commands verified against API mocks."),
     ))
     pages["format.md"] = _tidy(environment.get_template("format.md.j2").render(sections=schema_sections()))
