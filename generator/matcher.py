@@ -22,7 +22,8 @@ Algorithm
    messages: URLs, e-mails, masked keys (sk-abc1***wxyz), API keys, uuids,
    request/message ids, org ids, long hex ids, file paths, model names (known
    families and any quoted name after "model"), numbers.  Each becomes a
-   placeholder such as <key>, <model>, <num>.
+   placeholder such as <key>, <model>, <num>.  A masked part never spans a
+   line break: the text is masked line by line.
 3. Patterns.  A *literal* comes from `patterns`, from `signature.text`
    without its leading "<status> <type>:" part (status and type are scored
    separately), and from an error_code that belongs to one error only (such as
@@ -75,26 +76,54 @@ occur are tested, and only in windows touching that block; patterns without an
 anchor are tested in every window.  Hard-wrapped terminal lines (as long as the
 widest line) also contribute the word formed by joining the last word of a line
 with the first of the next, so an anchor cut in half by the wrap still counts.
-Masking is done only for windows where a masked or fuzzy test is possible (the
-placeholder-free parts of the masked literal occur in the plain text), and
-provider hints, status and token features only for windows with a hit.  An
-error's score is its best window's score.
+An error's score is its best window's score.
+
+Everything else only saves work and changes no result:
+- What a window needs beyond its plain text is computed when first needed, at
+  most once per block, and combined for the two blocks of a window: the masked
+  text (masked line by line, so per block) and, for windows with a hit, the
+  statuses (status rules never match across a line break) and tokens of both
+  blocks, and provider evidence: the hints found in either block or in the few
+  characters where the two blocks meet.  Hints are grouped by a key word every
+  needle of the group contains (openai for api.openai.com, openai-version ...);
+  a block without the key is not searched for the group's needles.
+- A literal is searched for in the unmasked window only if its first fragment
+  occurs; masking is needed only for windows where a masked or fuzzy test is
+  possible (the placeholder-free parts of the masked literal occur in the
+  plain text; once a window is masked, the fuzzy test runs without that
+  check).  A mask rule is skipped for a block that lacks a string every match
+  of it contains ("@" for e-mails, "**" for masked keys; _mask_pieces).
+- A regex is searched for only if, for one of its top-level alternatives, the
+  literal runs every match of it contains (compact, lower-case, four or more
+  characters: "accountbudget" for "account budget \\S+") occur in the window
+  (_required_pieces).
+- matcher.js also keeps, for windows of 1024 or more compact characters, a
+  bitmap of the hashed 4-grams of the compact text, and skips indexOf for
+  every string (a literal's fragments, needles, a regex's runs, provider
+  hints) one of whose 4-grams is missing; it finds hints in the whole window
+  rather than per block.  In Python the C string search is already cheaper
+  than building such a set.
 
 Index format (JSON; made by build_index, read by both implementations)
 -----------------------------------------------------------------------
-version, rules {name: [regex source, flags]}, masks [[source, placeholder,
+version (2), rules {name: [regex source, flags]}, masks [[source, placeholder,
 keep group 1]], status [sources; group 1 is the status], weights {...}, block,
 gap, short, fuzzy_extra, fuzzy_min, regex_flags, providers [slugs], hints
 [[needle, provider index, weight]], url [prefix, suffix] (url = prefix + id +
-suffix unless a record has its own), errors [record], a record being
-[slug, title, provider index, http status or 0, error_code or 1 ("slug with _
-for -") or "", error_type or "", literals, regexes, url?] with literals
-[[normalised text, anchor token positions...]] (positions index the words of
-the masked literal, see _Compiled.literal_tokens) and regexes [[source,
-anchors, specificity]] (anchors: per alternative a list of words or positions
-in the words of the lower-cased source).  error_code / error_type are kept only
-when distinctive (they contain "_" or are CamelCase).  A slug starting with "/"
-is a whole id.
+suffix unless listed in errors.urls), errors: the records column by column
+(columns gzip better than rows), {slug: [...], title, provider (index), status
+(http status or 0), code (error_code, or 1: "the slug with _ for -", or ""),
+type (index in types), types (error_type or ""), literals, regexes, urls
+[[row, url]] (only the urls that differ from the template)}.  A slug that
+shares three or more leading characters with the previous one is stored as
+[their number, the rest]; a title that contains the slug's words (the slug
+with - as space) as [text before, text after] them.
+literals are [[normalised text, anchor token positions...]] (positions index
+the words of the masked literal, see _Compiled.literal_tokens), regexes
+[[source, anchors, specificity]] (anchors: per alternative a list of words or
+positions in the words of the lower-cased source).  error_code / error_type
+are kept only when distinctive (they contain "_" or are CamelCase).  A slug
+starting with "/" is a whole id.
 
 Parity notes: all regexes avoid lookbehind, named groups and inline flags;
 Python compiles them with re.ASCII so \\w \\d \\b mean what they mean in JS.
@@ -107,7 +136,7 @@ import math
 import re
 from urllib.parse import urlparse
 
-INDEX_VERSION = 1
+INDEX_VERSION = 2
 
 # ----------------------------------------------------------------------------- rules
 # Regex sources shared with matcher.js through the index.  [source, flags].
@@ -152,8 +181,9 @@ RULES: dict[str, list[str]] = {
 
 # Masking rules: [source, placeholder, keep] applied in order with flags "gi".
 # keep=1: the text of group 1 is kept in front of the placeholder.
+# No rule may match a line break: lines are masked several at a time, joined by "\n".
 MASKS: list[list] = [
-    [r"https?://[^ '<>()\[\]{}|\\^]*[^ '<>()\[\]{}|\\^.,;:!?]", "<url>", 0],
+    [r"https?://[^ \n'<>()\[\]{}|\\^]*[^ \n'<>()\[\]{}|\\^.,;:!?]", "<url>", 0],
     [r"[a-z0-9._%+\-]+@[a-z0-9.\-]+\.[a-z]{2,}", "<email>", 0],
     # masked keys: sk-abc1***wxyz, sk-proj-****...****abcd, your-ope*******-key, ${OPENAI*****KEY}
     [r"[a-z0-9_\-${]{2,}\*\*[a-z0-9_\-*.}]*", "<key>", 0],
@@ -170,12 +200,13 @@ MASKS: list[list] = [
      r"|tts-[0-9]|claude|gemini|gemma|palm-?[0-9]|llama|codellama|tinyllama|mistral|mixtral|codestral"
      r"|ministral|pixtral|qwen|phi-?[0-9]|deepseek|command-r|grok|llava|granite|nomic-embed|mxbai"
      r"|starcoder|wizardlm|vicuna|zephyr|smollm|olmo)[a-z0-9._:\-/]*", "<model>", 0],
-    [r"\b(models? ?:? ?)'[^' ]{1,80}'", "'<model>'", 1],
+    [r"\b(models? ?:? ?)'[^' \n]{1,80}'", "'<model>'", 1],
     [r"\b[0-9]+(?:[.,][0-9]+)*(?:ms|s|m|h|k)?\b", "<num>", 0],
 ]
 
 # HTTP status seen in a window: applied with flags "gm" to the lower-cased
-# window whose lines are joined by "\n"; group 1 is the status.
+# window whose lines are joined by "\n"; group 1 is the status.  No rule may
+# match a line break: they are applied to each block of the window.
 STATUS_RULES: list[str] = [
     r"(?:error code|status code|statuscode|status|http/[0-9.]+|http|code|error|api error)"
     r"[ :=('\[\-]{0,4}([45][0-9][0-9])\b",
@@ -326,6 +357,7 @@ class _Compiled:
             raise ValueError(f"unsupported matcher index version {index.get('version')!r}")
         self.re = {name: re.compile(src, _flags(flags)) for name, (src, flags) in index["rules"].items()}
         self.masks = [(re.compile(src, _flags("i")), ph, keep) for src, ph, keep in index["masks"]]
+        self.mask_pieces = [_mask_pieces(src, [m[1] for m in index["masks"]]) for src, _, _ in index["masks"]]
         self.status = [re.compile(src, _flags("m")) for src in index["status"]]
         self.w: dict = index["weights"]
         self.block: int = index["block"]
@@ -335,8 +367,13 @@ class _Compiled:
         self.fuzzy_min: int = index["fuzzy_min"]
         self.nprov = len(index["providers"])
         self.hints = index["hints"]
+        # Hints grouped by a key (a word of the needle, shared by many hints of one provider): a block is
+        # searched for a group's needles only when it contains the key.  hint_span: the longest needle - 1.
+        self.hint_groups = _hint_groups(self.hints)
+        self.hint_span = max([len(h[0]) for h in self.hints] + [1]) - 1
         self.errors: list[tuple] = []     # (id, title, url, provider index, status, code, type)
-        # ("l", error, ufr, mfr, ftoks, su, sm, needles) | ("r", error, regex, score)
+        # ("l", error, ufr, mfr, ftoks, su, sm, needles, alnum unmasked, alnum masked)
+        # | ("r", error, regex, score, required pieces or None)
         self.patterns: list[tuple] = []
         self.amap: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
         self.always: list[int] = []
@@ -344,20 +381,29 @@ class _Compiled:
         self.types: set[str] = set()
         regex_flags = _flags(index["regex_flags"])
         prefix, suffix = index["url"]
+        cols = index["errors"]
+        urls = {row: url for row, url in cols["urls"]}
         records = []
-        for rec in index["errors"]:
-            # rec: [slug, title, provider, status, code, type, literals, regexes, url?]; see build_index.
-            slug, pidx = rec[0], rec[2]
+        slug = ""
+        for row, entry in enumerate(cols["slug"]):
+            # Columns: see _columns and the module docstring.
+            slug = entry if isinstance(entry, str) else slug[:entry[0]] + entry[1]
+            pidx = cols["provider"][row]
             eid = slug[1:] if slug.startswith("/") else index["providers"][pidx] + "/" + slug
-            code = eid.rsplit("/", 1)[-1].replace("-", "_") if rec[4] == 1 else rec[4]
-            records.append((eid, code, rec))
+            code = cols["code"][row]
+            if code == 1:
+                code = eid.rsplit("/", 1)[-1].replace("-", "_")
+            title = cols["title"][row]
+            if isinstance(title, list):
+                title = title[0] + eid.rsplit("/", 1)[-1].replace("-", " ") + title[1]
+            url = urls.get(row, prefix + eid + suffix)
+            records.append((eid, code, title, url, pidx, cols["status"][row], cols["types"][cols["type"][row]],
+                            cols["literals"][row], cols["regexes"][row]))
         code_df: dict[str, int] = {}
-        for _, code, _ in records:
-            if code:
-                code_df[code] = code_df.get(code, 0) + 1
-        for e_idx, (eid, code, rec) in enumerate(records):
-            title, pidx, status, etype, lits, regexes = rec[1], rec[2], rec[3], rec[5], rec[6], rec[7]
-            url = rec[8] if len(rec) > 8 else prefix + eid + suffix
+        for rec in records:
+            if rec[1]:
+                code_df[rec[1]] = code_df.get(rec[1], 0) + 1
+        for e_idx, (eid, code, title, url, pidx, status, etype, lits, regexes) in enumerate(records):
             self.errors.append((eid, title, url, pidx, status, code, etype))
             if code:
                 self.codes.add(code)
@@ -385,14 +431,14 @@ class _Compiled:
                 tokens = self.re["token"].findall(_ascii_lower(src))
                 alternatives = [[tokens[a] if isinstance(a, int) else a for a in alt] for alt in anchors]
                 self._register(len(self.patterns), alternatives)
-                self.patterns.append(("r", e_idx, rx, self.pattern_score(spec)))
+                self.patterns.append(("r", e_idx, rx, self.pattern_score(spec), _required_pieces(src)))
         self.anchor_keys = frozenset(self.amap)
         self.literal_pids = [pid for pid, pat in enumerate(self.patterns) if pat[0] == "l"]
 
     def _add_literal(self, e_idx: int, text: str, alternatives: list[list[str]]) -> None:
-        ufr, mfr, ftoks, su, sm = self.literal_forms(text)
+        ufr, mfr, ftoks, su, sm, au, am = self.literal_forms(text)
         self._register(len(self.patterns), alternatives)
-        self.patterns.append(("l", e_idx, ufr, mfr, ftoks, su, sm, self.needles(mfr, ftoks)))
+        self.patterns.append(("l", e_idx, ufr, mfr, ftoks, su, sm, self.needles(mfr, ftoks), au, am))
 
     def _register(self, pid: int, alternatives: list[list[str]]) -> None:
         """alternatives: lists of one or two words that must all occur; none: test in every window."""
@@ -473,8 +519,12 @@ class _Compiled:
             wrapped_prev = width >= 60 and raw_widths[i] >= width - 2
         return lines, extras
 
-    def mask(self, text: str) -> str:
-        for rx, placeholder, keep in self.masks:
+    def mask(self, text: str, cmp: str | None = None) -> str:
+        """Text with variable parts replaced by placeholders.  cmp: the compact lower-case text, if known: a
+        rule is skipped when it lacks the rule's required pieces (_mask_pieces)."""
+        for (rx, placeholder, keep), pieces in zip(self.masks, self.mask_pieces):
+            if cmp is not None and pieces is not None and not any(all(p in cmp for p in alt) for alt in pieces):
+                continue
             if keep:
                 text = rx.sub(lambda m, p=placeholder: (m.group(1) or "") + p, text)
             else:
@@ -497,7 +547,8 @@ class _Compiled:
         return masked, fuzzy
 
     def literal_forms(self, text: str):
-        """(unmasked fragments, masked fragments or None, fuzzy tokens, unmasked score, masked score)."""
+        """(unmasked fragments, masked fragments or None, fuzzy tokens, unmasked score, masked score,
+        letters and digits of the unmasked fragments, of the masked fragments outside placeholders)."""
         R = self.re
         ufr = [f.replace(" ", "") for f in R["gap"].split(text)]
         ufr = [f for f in ufr if f]
@@ -505,11 +556,11 @@ class _Compiled:
         mfr = [f.replace(" ", "") for f in R["gap_masked"].split(masked)]
         mfr = [f for f in mfr if f]
         ftoks = R["fuzzy"].findall(R["gap_masked"].sub(" ", masked))
-        su = self.pattern_score(self.alnum("".join(ufr)))
-        sm = self.pattern_score(self.alnum(R["placeholder"].sub("", "".join(mfr))))
+        au = self.alnum("".join(ufr))
+        am = self.alnum(R["placeholder"].sub("", "".join(mfr)))
         if mfr == ufr:
             mfr = None
-        return ufr, mfr, ftoks, su, sm
+        return ufr, mfr, ftoks, self.pattern_score(au), self.pattern_score(am), au, am
 
 
 _CACHE: dict[int, tuple[dict, _Compiled]] = {}
@@ -526,13 +577,72 @@ def _compiled(index: dict) -> _Compiled:
     return comp
 
 
+_COLUMNS = ("slug", "title", "provider", "status", "code", "type", "literals", "regexes")
+
+
+def _columns(records: list[list]) -> dict:
+    """The errors of the index, column by column (records as made in build_index): one list per field
+    (columns compress better than rows), where a slug that shares three or more leading characters with the
+    previous one is [their number, the rest] and a type is its index in "types"; and "urls" for the records
+    whose url is not the template's, as [row, url] pairs."""
+    cols: dict = {name: [rec[k] for rec in records] for k, name in enumerate(_COLUMNS)}
+    prev, slugs = "", []
+    for slug in cols["slug"]:
+        same = 0
+        while same < min(len(slug), len(prev)) and slug[same] == prev[same]:
+            same += 1
+        slugs.append([same, slug[same:]] if same >= 3 else slug)
+        prev = slug
+    cols["slug"] = slugs
+    cols["types"] = sorted(set(cols["type"]))
+    cols["type"] = [cols["types"].index(etype) for etype in cols["type"]]
+    cols["urls"] = [[row, rec[8]] for row, rec in enumerate(records) if len(rec) > 8]
+    return cols
+
+
+def _hint_groups(hints: list[list]) -> list[tuple[str | None, list[list]]]:
+    """Hints grouped by a key that every needle of the group contains, so that a text without the key holds
+    none of them: of the words (three or more letters and digits) of all needles, the one inside this needle
+    that is inside the most needles of the fewest providers, preferably of four or more characters (acme for
+    api.acme.example.com and acmeai).  A needle without such a word is its own group (None).  Only speed
+    depends on the choice; matcher.js makes the same one."""
+    words = sorted({word for h in hints for word in re.findall(r"[a-z0-9]{3,}", h[0])})
+    inside = [[word for word in words if word in h[0]] for h in hints]
+    count: dict[str, int] = {}
+    provs: dict[str, set] = {}
+    for h, found in zip(hints, inside):
+        for word in found:
+            count[word] = count.get(word, 0) + 1
+            provs.setdefault(word, set()).add(h[1])
+    groups: dict = {}
+    for h, found in zip(hints, inside):
+        key = None
+        for word in found:
+            if key is None or _better_key(word, key, count, provs):
+                key = word
+        groups.setdefault(key, []).append(h)
+    return list(groups.items())
+
+
+def _better_key(word: str, key: str, count: dict, provs: dict) -> bool:
+    if (len(word) >= 4) != (len(key) >= 4):     # three letters (ant, api) occur in too many texts
+        return len(word) >= 4
+    a = count[word] * len(provs[key]) ** 2
+    b = count[key] * len(provs[word]) ** 2
+    if a != b:
+        return a > b
+    if len(word) != len(key):
+        return len(word) > len(key)
+    return word < key
+
+
 def _rules_index() -> dict:
     """An index with the rules and no errors."""
     return {
         "version": INDEX_VERSION, "rules": RULES, "masks": MASKS, "status": STATUS_RULES,
         "weights": WEIGHTS, "block": BLOCK_LINES, "gap": MAX_GAP, "short": SHORT_PASTE, "fuzzy_extra": FUZZY_EXTRA,
         "fuzzy_min": FUZZY_MIN_TOKENS, "regex_flags": "i", "providers": [], "hints": [],
-        "url": ["/", "/"], "errors": [],
+        "url": ["/", "/"], "errors": _columns([]),
     }
 
 
@@ -782,6 +892,53 @@ def _regex_info(src: str) -> tuple[list[list[tuple[str, bool]]], int]:
     return per_branch, min(specs)
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+# Syntax _regex_runs misreads: octal \012, \N{name}, \U0001f600, and {,n} (a quantifier in Python only).
+_UNPARSED = re.compile(r"\\[0-9NU]|\{,")
+
+
+def _required_pieces(src: str, min_len: int = 4) -> list[list[str]] | None:
+    """Per top-level alternative of a regex, strings (`min_len` or more characters, compact and lower-case, like
+    a window's compact text) that every match of that alternative contains: its literal runs without spaces,
+    split at \\b \\s \\W ^ $ and at non-ASCII characters.  A window lacking some piece of every alternative
+    is not searched.  None when an alternative has none, or the regex has syntax _regex_runs misreads: then
+    the regex is always searched."""
+    if _UNPARSED.search(src):
+        return None
+    out = []
+    try:
+        for branch in _split_alternatives(src):
+            pieces = []
+            for run in _regex_runs(branch)[0]:
+                for part in run.split(_DELIM):
+                    for piece in _NON_ASCII.split(_ascii_lower(part).replace(" ", "")):
+                        if len(piece) >= min_len and piece not in pieces:
+                            pieces.append(piece)
+            if not pieces:
+                return None
+            out.append(pieces)
+    except (IndexError, ValueError):
+        return None
+    return out
+
+
+def _mask_pieces(src: str, placeholders: list[str]) -> list[list[str]] | None:
+    """A mask rule's required pieces (any length: "@" for e-mails, "**" for masked keys) that no placeholder
+    contains or can form with its neighbours (none has < or >), so that a text lacking them lacks them
+    after the earlier rules too; None: the rule is always applied."""
+    alternatives = _required_pieces(src, 1)
+    if alternatives is None:
+        return None
+    out = []
+    for pieces in alternatives:
+        pieces = [p for p in pieces
+                  if "<" not in p and ">" not in p and not any(p in ph.lower() for ph in placeholders)]
+        if not pieces:
+            return None
+        out.append(pieces)
+    return out
+
+
 def _pick_anchor(cands: list[tuple[str, bool, int]], df: dict[str, int]) -> list[tuple[str, int]]:
     """The best anchor words, as (word, position): inside the pattern rather than at its edge, not a
     stop word, rare in the knowledge base, long.  A second word is added unless the first is rare."""
@@ -946,8 +1103,13 @@ def build_index(errors: list[dict], providers: dict[str, dict]) -> dict:
         code = _feature_token(sig.get("error_code"))
         if code and code == eid.rsplit("/", 1)[-1].replace("-", "_"):
             code = 1
+        title = err.get("title") or eid
+        words = eid.rsplit("/", 1)[-1].replace("-", " ")
+        if words and words in title:    # stored as [before, after] around the slug's words
+            cut = title.index(words)
+            title = [title[:cut], title[cut + len(words):]]
         record = [
-            slug, err.get("title") or eid, slugs.index(provider), status if isinstance(status, int) else 0,
+            slug, title, slugs.index(provider), status if isinstance(status, int) else 0,
             code, _feature_token(sig.get("error_type")), lits, rxs,
         ]
         url = err.get("url")
@@ -956,7 +1118,8 @@ def build_index(errors: list[dict], providers: dict[str, dict]) -> dict:
         records.append(record)
 
     index = _rules_index()
-    index.update(providers=slugs, hints=_provider_hints(providers, slugs), url=[prefix, suffix], errors=records)
+    index.update(providers=slugs, hints=_provider_hints(providers, slugs), url=[prefix, suffix],
+                 errors=_columns(records))
     return index
 
 
@@ -1011,27 +1174,96 @@ def _find_fuzzy(toks: list[str], positions: dict[str, list[int]], pat: list[str]
     return None
 
 
-class _Window:
-    """The texts of one window, computed on demand."""
+class _Block:
+    """One block of lines and what is computed about it, each at most once: its texts, its features (HTTP
+    statuses, tokens, provider evidence) and its masked text.  A window of two blocks combines theirs."""
+
+    __slots__ = ("comp", "lines", "sp", "cmp", "_features", "_masked")
 
     def __init__(self, comp: _Compiled, lines: list[str]):
         self.comp = comp
         self.lines = lines
         self.sp = " ".join(lines)
-        self.low = _ascii_lower(self.sp)
-        self.cmp = self.low.replace(" ", "")
+        self.cmp = _ascii_lower(self.sp).replace(" ", "")
+        self._features = None
+        self._masked = None
+
+    def masked(self) -> tuple[str, str, list[tuple[str, int, int]]]:
+        """(masked spaced text, masked compact lower-case text, its fuzzy tokens as (token, start, end)).  Masks
+        never match across a line break, so masking the lines joined by "\\n" is masking each line."""
+        if self._masked is None:
+            msp = self.comp.mask("\n".join(self.lines), self.cmp).replace("\n", " ")
+            mlow = _ascii_lower(msp)
+            spans = [(m.group(0), m.start(), m.end()) for m in self.comp.re["fuzzy"].finditer(mlow)]
+            self._masked = (msp, mlow.replace(" ", ""), spans)
+        return self._masked
+
+    def features(self) -> tuple:
+        """(statuses, tokens, evidence per provider, another error's code seen, another error's type seen)."""
+        if self._features is None:
+            comp = self.comp
+            nl = _ascii_lower("\n".join(self.lines))
+            statuses = set()
+            for rx in comp.status:
+                for m in rx.finditer(nl):
+                    statuses.add(int(m.group(1)))
+            tokens = set(comp.re["feature"].findall(nl))
+            evidence = [0] * comp.nprov
+            cmp = self.cmp
+            for key, hints in comp.hint_groups:
+                if key is not None and key not in cmp:
+                    continue
+                for needle, pidx, weight in hints:
+                    if weight > evidence[pidx] and needle in cmp:
+                        evidence[pidx] = weight
+            self._features = (statuses, tokens, evidence, not comp.codes.isdisjoint(tokens),
+                              not comp.types.isdisjoint(tokens))
+        return self._features
+
+
+class _Window:
+    """The texts of one window (one block, or two neighbouring ones), computed on demand from its blocks."""
+
+    def __init__(self, comp: _Compiled, blocks: list[_Block]):
+        self.comp = comp
+        self.blocks = blocks
+        if len(blocks) == 1:
+            self.sp, self.cmp = blocks[0].sp, blocks[0].cmp
+        else:
+            self.sp = blocks[0].sp + " " + blocks[1].sp
+            self.cmp = blocks[0].cmp + blocks[1].cmp
         self._masked = None
 
     def masked(self):
+        """(masked spaced text, masked compact text, fuzzy tokens, their (token, start, end), token -> indexes)."""
         if self._masked is None:
-            msp = self.comp.mask(self.sp)
-            mlow = _ascii_lower(msp)
-            spans = [(m.group(0), m.start(), m.end()) for m in self.comp.re["fuzzy"].finditer(mlow)]
+            parts = [block.masked() for block in self.blocks]
+            msp = " ".join(part[0] for part in parts)
+            spans = parts[0][2]
+            if len(parts) > 1:   # the second block's tokens, moved past the first block and the joining space
+                shift = len(parts[0][0]) + 1
+                spans = spans + [(tok, start + shift, end + shift) for tok, start, end in parts[1][2]]
             positions: dict[str, list[int]] = {}
             for i, span in enumerate(spans):
                 positions.setdefault(span[0], []).append(i)
-            self._masked = (msp, mlow.replace(" ", ""), [s[0] for s in spans], spans, positions)
+            self._masked = (msp, "".join(part[1] for part in parts), [s[0] for s in spans], spans, positions)
         return self._masked
+
+    def features(self) -> tuple:
+        """(statuses, token sets, evidence per provider, another code seen, another type seen); the texts of
+        the window's blocks, and for provider hints also the place where they meet."""
+        if len(self.blocks) == 1:
+            statuses, tokens, evidence, other_code, other_type = self.blocks[0].features()
+            return statuses, (tokens,), evidence, other_code, other_type
+        a, b = self.blocks[0].features(), self.blocks[1].features()
+        evidence = [max(x, y) for x, y in zip(a[2], b[2])]
+        span = self.comp.hint_span
+        first, second = self.blocks[0].cmp, self.blocks[1].cmp
+        seam = first[max(0, len(first) - span):] + second[:span]
+        for needle, pidx, weight in self.comp.hints:
+            if weight > evidence[pidx] and needle in seam:
+                evidence[pidx] = weight
+        return a[0] | b[0], (a[1], b[1]), evidence, a[3] or b[3], a[4] or b[4]
 
 
 def _compact_span(spaced: str, start: int, end: int) -> str:
@@ -1043,27 +1275,32 @@ def _compact_span(spaced: str, start: int, end: int) -> str:
 def _hits(comp: _Compiled, win: _Window, cands) -> dict[int, list[tuple]]:
     """Per error: (pattern score, pattern id, mode, start, end) for every candidate pattern that matches."""
     hits: dict[int, list[tuple]] = {}
+    cmp = win.cmp
+    gap = comp.gap
     for pid in cands:
         pat = comp.patterns[pid]
         hit = None
         if pat[0] == "l":
-            _, e_idx, ufr, mfr, ftoks, su, sm, (mneedles, fneedles) = pat
-            span = _find_fragments(win.cmp, ufr, comp.gap)
+            _, e_idx, ufr, mfr, ftoks, su, sm, (mneedles, fneedles), _, _ = pat
+            span = _find_fragments(cmp, ufr, gap) if ufr[0] in cmp else None
             if span:
                 hit = (su, pid, "u", span[0], span[1])
-            else:
-                if mfr and all(n in win.cmp for n in mneedles):
-                    span = _find_fragments(win.masked()[1], mfr, comp.gap)
+            elif mfr:
+                if all(n in cmp for n in mneedles):
+                    span = _find_fragments(win.masked()[1], mfr, gap)
                     if span:
                         hit = (sm, pid, "m", span[0], span[1])
-                if hit is None and mfr and len(ftoks) >= comp.fuzzy_min and all(n in win.cmp for n in fneedles):
+                # the needles only save masking: once the window is masked, its tokens answer faster
+                if hit is None and len(ftoks) >= comp.fuzzy_min and (
+                        win._masked is not None or all(n in cmp for n in fneedles)):
                     msp, mcmp, mtoks, mspans, mpos = win.masked()
                     span = _find_fuzzy(mtoks, mpos, ftoks, comp.fuzzy_extra)
                     if span:
                         hit = (sm - comp.w["fuzzy"], pid, "f", mspans[span[0]][1], mspans[span[1]][2])
         else:
-            _, e_idx, rx, score = pat
-            if rx is not None:
+            _, e_idx, rx, score, required = pat
+            # Search only if every required piece of some alternative occurs in the compact text.
+            if rx is not None and (required is None or any(all(p in cmp for p in alt) for alt in required)):
                 m = rx.search(win.sp)
                 if m:
                     hit = (score, pid, "r", m.start(), m.end())
@@ -1092,13 +1329,13 @@ def _reverse_hits(comp: _Compiled, win: _Window, hits: dict[int, list[tuple]]) -
         hit = None
         for frag in pat[2]:
             if query in frag:
-                if n_u >= cover * comp.alnum("".join(pat[2])):
+                if n_u >= cover * pat[8]:
                     hit = (score_u, pid, "q", 0, 0)
                 break
         if hit is None and mquery:
             for frag in pat[3] or pat[2]:
                 if mquery in frag:
-                    if n_m >= cover * comp.alnum(placeholder.sub("", "".join(pat[3] or pat[2]))):
+                    if n_m >= cover * pat[9]:
                         hit = (score_m, pid, "Q", 0, 0)
                     break
         if hit is not None and (pat[1] not in best or hit[0] > best[pat[1]][0]):
@@ -1114,22 +1351,8 @@ def _reverse_hits(comp: _Compiled, win: _Window, hits: dict[int, list[tuple]]) -
             ehits.append(hit)
 
 
-def _features(comp: _Compiled, win: _Window):
-    nl = _ascii_lower("\n".join(win.lines))
-    statuses = set()
-    for rx in comp.status:
-        for m in rx.finditer(nl):
-            statuses.add(int(m.group(1)))
-    tokens = set(comp.re["feature"].findall(win.low))
-    evidence = [0] * comp.nprov
-    for needle, pidx, weight in comp.hints:
-        if weight > evidence[pidx] and needle in win.cmp:
-            evidence[pidx] = weight
-    return statuses, tokens, evidence
-
-
 def _score(comp: _Compiled, e_idx: int, hits: list[tuple], features) -> tuple[float, tuple]:
-    statuses, tokens, evidence = features
+    statuses, token_sets, evidence, other_code, other_type = features
     w = comp.w
     best = hits[0]
     for hit in hits[1:]:
@@ -1143,14 +1366,14 @@ def _score(comp: _Compiled, e_idx: int, hits: list[tuple], features) -> tuple[fl
         elif statuses:
             s -= w["status_other"]
     if code:
-        if code in tokens:
+        if any(code in tokens for tokens in token_sets):
             s += w["code"]
-        elif not comp.codes.isdisjoint(tokens):
+        elif other_code:
             s -= w["code_other"]
     if etype:
-        if etype in tokens:
+        if any(etype in tokens for tokens in token_sets):
             s += w["type"]
-        elif not comp.types.isdisjoint(tokens):
+        elif other_type:
             s -= w["type_other"]
     own = evidence[pidx]
     foreign = 0
@@ -1190,7 +1413,16 @@ def match(index: dict, text: str, top: int = 5) -> list[dict]:
                 if not others or others[0] in words and (len(others) == 1 or all(o in words for o in others)):
                     cands.add(pid)
         block_cands.append(cands)
+    blocks: list[_Block | None] = [None] * nblocks
+
+    def window(b0: int, b1: int) -> _Window:
+        for b in range(b0, b1):
+            if blocks[b] is None:
+                blocks[b] = _Block(comp, lines[b * B:(b + 1) * B])
+        return _Window(comp, blocks[b0:b1])
+
     windows = [(0, 1)] if nblocks == 1 else [(b, b + 2) for b in range(nblocks - 1)]
+    made: dict[int, _Window] = {}
     best: dict[int, tuple] = {}   # error -> (score, window number, hit)
     for wn, (b0, b1) in enumerate(windows):
         cands = set(comp.always)
@@ -1198,7 +1430,7 @@ def match(index: dict, text: str, top: int = 5) -> list[dict]:
             cands |= block_cands[b]
         if not cands and nblocks > 1:
             continue
-        win = _Window(comp, lines[b0 * B:b1 * B])
+        win = made[wn] = window(b0, b1)
         short = nblocks == 1 and len(win.cmp) <= comp.short
         if short:   # a short paste: every literal is a candidate, whatever its anchor
             cands.update(comp.literal_pids)
@@ -1207,7 +1439,7 @@ def match(index: dict, text: str, top: int = 5) -> list[dict]:
             _reverse_hits(comp, win, hits)
         if not hits:
             continue
-        features = _features(comp, win)
+        features = win.features()
         for e_idx, ehits in hits.items():
             s, hit = _score(comp, e_idx, ehits, features)
             if e_idx not in best or s > best[e_idx][0]:
@@ -1221,8 +1453,7 @@ def match(index: dict, text: str, top: int = 5) -> list[dict]:
     ranked.sort()
     results = []
     for neg, eid, e_idx, wn, hit in ranked[:top]:
-        b0, b1 = windows[wn]
-        win = _Window(comp, lines[b0 * B:b1 * B])
+        win = made[wn]
         mode, start, end = hit[2], hit[3], hit[4]
         if mode == "u":
             matched = _compact_span(win.sp, start, end)

@@ -1,9 +1,10 @@
 """Tests for the search-by-error-signature matcher (generator/matcher.py and generator/assets/matcher.js).
 
 Covers normalisation (ANSI, box borders, wrapped lines, JSON escapes, Python repr), masking, scoring and
-provider disambiguation, the empty result, every vector in tests/vectors/match_vectors.yaml against the
-real errors/ files (read with yaml.safe_load), and parity: matcher.js under node gives the same ids,
-order, scores and matched text as Python for every vector.
+provider disambiguation, the empty result, the index format, that the shortcuts which save work (features
+per block, the regex pre-filter, hint groups) change no result, every vector in tests/vectors/match_vectors.yaml
+against the real errors/ files (read with yaml.safe_load), and parity: matcher.js under node gives the same
+ids, order, scores and matched text as Python for every vector.
 """
 
 from __future__ import annotations
@@ -174,6 +175,11 @@ def test_mask(text, expected):
     assert mask(text) == expected
 
 
+def test_masks_never_span_a_line_break():
+    assert mask("see https://example.com/a\nnext line") == "see <url>\nnext line"
+    assert mask("model 'foo-bar'\nmodel\n'foo-bar'") == "model '<model>'\nmodel\n'foo-bar'"
+
+
 def test_literal_with_concrete_values_matches_other_values(small):
     # The literal was written with a concrete model name; masking generalises it.
     index = build_index([err("ollama/x", "ollama", "model 'llama3' not found, try pulling it first")], PROVIDERS)
@@ -296,8 +302,21 @@ def test_index_is_compact_json_without_prose(real):
     text = json.dumps(index)
     assert json.loads(text) == index
     assert "quick_fix" not in text and "what_it_means" not in text
-    for record in index["errors"]:
-        assert len(record) == 8   # urls follow the template, so none is stored
+    columns = index["errors"]
+    assert sorted(columns) == sorted(matcher._COLUMNS + ("types", "urls"))
+    assert {len(columns[name]) for name in matcher._COLUMNS} == {len(real["ids"])}
+    assert columns["urls"] == []   # urls follow the template, so none is stored
+
+
+def test_title_with_the_slug_words_is_stored_without_them():
+    errors = [err("openai/quota-exceeded", "openai", "Quota exceeded for this month"),
+              err("openai/other", "openai", "Something else went wrong here")]
+    errors[0]["title"] = "OpenAI quota exceeded (429)"
+    errors[1]["title"] = "A title without the words"
+    index = build_index(errors, PROVIDERS)
+    assert index["errors"]["title"] == ["A title without the words", ["OpenAI ", " (429)"]]
+    assert match(index, "Quota exceeded for this month")[0]["title"] == "OpenAI quota exceeded (429)"
+    assert "quota exceeded (" not in json.dumps(index)
 
 
 def test_index_is_deterministic():
@@ -315,6 +334,83 @@ def test_rules_regexes_compile_in_both_languages():
     # Python compiled them on import; node compiles them in the parity test through the same index.
     for src, _flags in matcher.RULES.values():
         assert "(?<" not in src and "(?P" not in src
+
+
+# ----------------------------------------------------------------------------- work saved, results unchanged
+
+
+@pytest.mark.parametrize("src, expected", [
+    (r"account budget \S+ ?could not", [["accountbudget", "couldnot"]]),
+    (r"Rate limit reached for \S+ in organization|Request too large", [["ratelimitreachedfor", "inorganization"],
+                                                                       ["requesttoolarge"]]),
+    (r"['\"]?code['\"]?\s*:\s*['\"]invalid_api_key", [["code", "invalid_api_key"]]),
+    (r"quotas?\.? exceeded\b", [["quota", "exceeded"]]),
+    (r"(?:foo|bar) baz", None),           # an alternative without a piece of four characters
+    (r"abc|defgh", None),
+    (r"model \012 name", None),          # an escape the parser does not read
+])
+def test_required_pieces(src, expected):
+    assert matcher._required_pieces(src) == expected
+
+
+def _windows(comp, text):
+    lines, _ = comp.normalise_lines(text)
+    blocks = [matcher._Block(comp, lines[b:b + comp.block]) for b in range(0, len(lines), comp.block)]
+    return [matcher._Window(comp, blocks[b:b + 2]) for b in range(len(blocks) - 1 or len(blocks))]
+
+
+def _long_logs():
+    logs = [v["log"] for v in VECTOR_LIST]
+    noise = [f"2025-01-01 10:00:{i % 60:02d} INFO worker processed job {i} in {i % 97}ms" for i in range(19)]
+    seam = noise + ["AuthenticationError: Error code: 401 - POST https://api.anthro",
+                    "pic.com/v1/messages failed"]
+    return ["\n".join(logs), "\n".join(reversed(logs)), "\n".join(logs[1::3] + logs[::2]), "\n".join(seam)]
+
+
+def test_window_features_are_those_of_the_whole_window(real):
+    comp = matcher._compiled(real["index"])
+    for text in _long_logs():
+        for win in _windows(comp, text):
+            statuses, token_sets, evidence, other_code, other_type = win.features()
+            nl = matcher._ascii_lower("\n".join(line for block in win.blocks for line in block.lines))
+            assert statuses == {int(m.group(1)) for rx in comp.status for m in rx.finditer(nl)}
+            tokens = set(comp.re["feature"].findall(nl))
+            assert set().union(*token_sets) == tokens
+            assert (other_code, other_type) == (bool(comp.codes & tokens), bool(comp.types & tokens))
+            expected = [0] * comp.nprov
+            for needle, pidx, weight in comp.hints:
+                if needle in win.cmp:
+                    expected[pidx] = max(expected[pidx], weight)
+            assert evidence == expected
+            msp, mcmp, toks, spans, _ = win.masked()
+            assert msp == " ".join(comp.mask(line) for block in win.blocks for line in block.lines)
+            mlow = matcher._ascii_lower(msp)
+            assert mcmp == mlow.replace(" ", "")
+            assert spans == [(m.group(0), m.start(), m.end()) for m in comp.re["fuzzy"].finditer(mlow)]
+    seam = _windows(comp, _long_logs()[-1])[0]
+    assert seam.features()[2][real["index"]["providers"].index("anthropic")] == 1   # api.anthropic.com
+
+
+def test_regex_prefilter_never_skips_a_match(real):
+    comp = matcher._compiled(real["index"])
+    regexes = [pat for pat in comp.patterns if pat[0] == "r" and pat[2] is not None]
+    assert sum(pat[4] is not None for pat in regexes) > len(regexes) // 2
+    found = 0
+    for text in _long_logs() + [v["log"] for v in VECTOR_LIST]:
+        for win in _windows(comp, text):
+            for pat in regexes:
+                if pat[2].search(win.sp):
+                    found += 1
+                    assert pat[4] is None or any(all(p in win.cmp for p in alt) for alt in pat[4]), pat[2].pattern
+    assert found > 50
+
+
+def test_hint_groups_keys_are_inside_their_needles(real):
+    comp = matcher._compiled(real["index"])
+    assert sorted(map(tuple, comp.hints)) == sorted(tuple(h) for _, hints in comp.hint_groups for h in hints)
+    for key, hints in comp.hint_groups:
+        assert all(key is None or key in needle for needle, _, _ in hints)
+    assert len(comp.hint_groups) < len(comp.hints) // 2
 
 
 # ----------------------------------------------------------------------------- vectors
@@ -348,12 +444,16 @@ EXTRA_PARITY = [
     "Overloaded",
     "anthropic.OverloadedError",
     "Please pass a valid API key.",
+    "\n".join(f"INFO job {i} done" for i in range(19)) + "\nError code: 401 - POST https://api.anthro\n"
+    "pic.com/v1/messages {'type': 'error', 'error': {'type': 'authentication_error', 'message': 'invalid x-api-key'}}",
+    "\n".join(f"line {i}: Error: 429 You exceeded your current quota" if i % 17 == 0 else f"DEBUG step {i}"
+              for i in range(120)),
 ]
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
 def test_matcher_js_parity(real):
-    logs = [v["log"] for v in VECTOR_LIST] + EXTRA_PARITY
+    logs = [v["log"] for v in VECTOR_LIST] + EXTRA_PARITY + _long_logs()   # long ones: JS 4-gram bitmaps
     script = """
 const m = require(%s);
 let data = "";

@@ -7,13 +7,20 @@
    windows of two blocks of lines, test only the patterns whose anchor words occur, match literals on
    compact (space-free) unmasked and masked text (then fuzzily, token by token) and regexes on the spaced
    text, look for a short paste inside the literals, then score with HTTP status, error_code / error_type
-   and provider evidence, and drop what is below the threshold.  Anything that changes here must change in
-   matcher.py in the same way; tests/test_matcher.py checks that both agree on every test vector.
+   and provider evidence, and drop what is below the threshold.  Statuses, tokens and masked text are
+   computed once per block, and only the work is saved, never a result changed: a regex is searched only
+   if the literal runs it requires occur, a mask rule applied only if its required characters occur.
+   Unlike matcher.py, a window of 1024 or more compact characters also keeps a bitmap of the hashed 4-grams
+   of its compact text, so most strings it lacks are rejected without indexOf (shorter windows skip it and
+   search every regex), and provider hints are looked for in the whole window (matcher.py looks per block
+   and where the blocks meet: the same hints).  Anything that changes here must change in matcher.py in
+   the same way; tests/test_matcher.py checks that both agree on every test vector.
 
-   Exposes window.ErrorkbMatcher = {match, normalise, mask} and, under node, module.exports.
+   Exposes window.ErrorkbMatcher = {match, normalise, mask, prepare} and, under node, module.exports.
      match(index, text, top) -> [{id, title, score, url, matched}], best first.
      normalise(index, text) -> the normalised lines joined by "\n".
-     mask(index, text) -> the normalised text with variable parts replaced by placeholders. */
+     mask(index, text) -> the normalised text with variable parts replaced by placeholders.
+     prepare(index) -> compiles the index ahead of the first paste. */
 (function (root) {
   "use strict";
 
@@ -48,15 +55,221 @@
     return out;
   }
 
+  var GRAM_MUL = -1640531535;   /* 0x9e3779b1 */
+  var GRAM_MIN = 1024;          /* compact characters from which a window keeps a 4-gram bitmap */
+
+  /* Hints grouped by a key that every needle of the group contains: of the words (three or more letters and
+     digits) of all needles, the one inside this needle that is inside the most needles of the fewest
+     providers, preferably of four or more characters; null: its own group.  The same choice as _hint_groups
+     in matcher.py; only speed depends on it. */
+  function hintGroups(hints) {
+    var all = new Set(), i, j;
+    for (i = 0; i < hints.length; i++) {
+      (hints[i][0].match(/[a-z0-9]{3,}/g) || []).forEach(function (word) { all.add(word); });
+    }
+    var words = Array.from(all).sort(), byHead = new Map(), inside = [], count = new Map(), provs = new Map();
+    for (j = 0; j < words.length; j++) {   /* words by their first three characters */
+      var head = words[j].slice(0, 3);
+      if (!byHead.has(head)) { byHead.set(head, []); }
+      byHead.get(head).push(words[j]);
+    }
+    for (i = 0; i < hints.length; i++) {
+      var needle = hints[i][0], found = [];
+      for (var at = 0; at + 3 <= needle.length; at++) {
+        var list = byHead.get(needle.slice(at, at + 3)) || [];
+        for (j = 0; j < list.length; j++) {
+          if (found.indexOf(list[j]) < 0 && needle.startsWith(list[j], at)) { found.push(list[j]); }
+        }
+      }
+      found.sort();   /* the words inside the needle, in the order matcher.py tries them */
+      for (j = 0; j < found.length; j++) {
+        count.set(found[j], (count.get(found[j]) || 0) + 1);
+        if (!provs.has(found[j])) { provs.set(found[j], new Set()); }
+        provs.get(found[j]).add(hints[i][1]);
+      }
+      inside.push(found);
+    }
+    var groups = new Map();
+    for (i = 0; i < hints.length; i++) {
+      var key = null;
+      for (j = 0; j < inside[i].length; j++) {
+        var w = inside[i][j];
+        if (key === null) { key = w; continue; }
+        if ((w.length >= 4) !== (key.length >= 4)) {   /* three letters (ant, api) occur in too many texts */
+          if (w.length >= 4) { key = w; }
+          continue;
+        }
+        var a = count.get(w) * Math.pow(provs.get(key).size, 2), b = count.get(key) * Math.pow(provs.get(w).size, 2);
+        if (a > b || (a === b && (w.length > key.length || (w.length === key.length && w < key)))) { key = w; }
+      }
+      if (!groups.has(key)) { groups.set(key, []); }
+      groups.get(key).push(hints[i]);
+    }
+    var out = [];
+    groups.forEach(function (members, key) { out.push([key, members]); });
+    return out;
+  }
+
+  function isDigit(code) { return code >= 48 && code <= 57; }
+
+  var UNPARSED = /\\[0-9NU]|\{,/;   /* octal \012, \N{name}, \U0001f600, {,n}: see _UNPARSED in matcher.py */
+
+  /* Length of the quantifier at src[j] (0: none); quantKind is set to "opt" (* ? {0,..}) or "plus". */
+  var quantKind = null;
+  function quantifier(src, j) {
+    var c = src.charCodeAt(j), length;
+    if (c === 42 || c === 63) { quantKind = "opt"; length = 1; }           /* * ? */
+    else if (c === 43) { quantKind = "plus"; length = 1; }                  /* + */
+    else if (c === 123) {                                                   /* {n} {n,} {n,m} */
+      var k = j + 1, min = 0;
+      while (isDigit(src.charCodeAt(k))) { min = min * 10 + src.charCodeAt(k) - 48; k += 1; }
+      if (k === j + 1) { return 0; }
+      if (src.charCodeAt(k) === 44) {
+        k += 1;
+        while (isDigit(src.charCodeAt(k))) { k += 1; }
+      }
+      if (src.charCodeAt(k) !== 125) { return 0; }
+      quantKind = min === 0 ? "opt" : "plus";
+      length = k + 1 - j;
+    } else { return 0; }
+    c = src.charCodeAt(j + length);
+    return c === 63 || c === 43 ? length + 1 : length;                       /* lazy, possessive */
+  }
+
+  function skipClass(src, i) {
+    var j = i + 1;
+    if (src.charAt(j) === "^") { j += 1; }
+    if (src.charAt(j) === "]") { j += 1; }
+    while (j < src.length && src.charAt(j) !== "]") { j += src.charAt(j) === "\\" ? 2 : 1; }
+    return j + 1;
+  }
+
+  function skipGroup(src, i) {
+    var depth = 0, j = i;
+    while (j < src.length) {
+      var c = src.charAt(j);
+      if (c === "\\") { j += 2; continue; }
+      if (c === "[") { j = skipClass(src, j); continue; }
+      if (c === "(") { depth += 1; }
+      else if (c === ")") {
+        depth -= 1;
+        if (depth === 0) { return j + 1; }
+      }
+      j += 1;
+    }
+    return j;
+  }
+
+  /* Per top-level alternative of a regex, strings (minLen+ characters, compact, lower-case) every match of it
+     contains; null when an alternative has none (then the regex is always searched).  The pieces of
+     _required_pieces in matcher.py (which splits the alternatives and reads their literal runs with
+     _regex_runs), found here in one pass: groups and classes are skipped, a character made optional by
+     its quantifier is dropped, and \b \s \W ^ $ . and non-ASCII characters end a piece. */
+  function requiredPieces(src, minLen) {
+    if (UNPARSED.test(src)) { return null; }
+    var out = [], pieces = [], cur = "", i = 0, n = src.length, q, lit;
+    function flush() {
+      if (cur.length >= minLen && pieces.indexOf(cur) < 0) { pieces.push(cur); }
+      cur = "";
+    }
+    while (i < n) {
+      var c = src.charCodeAt(i);
+      lit = -1;
+      if (c === 124) {                                   /* | at the top level: the next alternative */
+        flush();
+        if (!pieces.length) { return null; }
+        out.push(pieces);
+        pieces = [];
+        i += 1;
+        continue;
+      }
+      if (c === 92) {                                    /* \ */
+        var nxt = src.charCodeAt(i + 1);                 /* NaN at the end */
+        if (isDigit(nxt) || (nxt >= 65 && nxt <= 90) || (nxt >= 97 && nxt <= 122) || nxt > 127) {
+          i += nxt === 120 ? 4 : (nxt === 117 ? 6 : 2);  /* \x41 \u0041 \d \b ... */
+          i += quantifier(src, i);
+          flush();
+          continue;
+        }
+        lit = nxt;
+        i += 2;
+      } else if (c === 91) {                             /* [ */
+        i = skipClass(src, i);
+        i += quantifier(src, i);
+        flush();
+        continue;
+      } else if (c === 40) {                             /* ( */
+        i = skipGroup(src, i);
+        i += quantifier(src, i);
+        flush();
+        continue;
+      } else if (c === 94 || c === 36 || c === 46) {     /* ^ $ . */
+        i += 1;
+        if (c === 46) { i += quantifier(src, i); }
+        flush();
+        continue;
+      } else if (c === 42 || c === 43 || c === 63 || c === 123) {
+        q = quantifier(src, i);
+        if (q) { i += q; flush(); continue; }
+        lit = c;
+        i += 1;
+      } else {
+        lit = c;
+        i += 1;
+      }
+      q = quantifier(src, i);
+      if (q && quantKind === "opt") { flush(); i += q; continue; }
+      if (lit !== lit) { continue; }                     /* NaN: a backslash at the end */
+      if (lit > 127) { flush(); }
+      else if (lit !== 32) { cur += String.fromCharCode(lit >= 65 && lit <= 90 ? lit + 32 : lit); }
+      if (q) { flush(); i += q; }                        /* "plus": the character, then anything */
+    }
+    flush();
+    if (!pieces.length) { return null; }
+    out.push(pieces);
+    return out;
+  }
+
+  /* A mask rule's required pieces (any length) that no placeholder contains or can form with its neighbours,
+     so that a text lacking them lacks them after the earlier rules too; null: always applied.  As
+     _mask_pieces in matcher.py. */
+  function maskPieces(src, placeholders) {
+    var alternatives = requiredPieces(src, 1);
+    if (alternatives === null) { return null; }
+    var out = [];
+    for (var a = 0; a < alternatives.length; a++) {
+      var pieces = alternatives[a].filter(function (p) {
+        if (p.indexOf("<") >= 0 || p.indexOf(">") >= 0) { return false; }
+        for (var k = 0; k < placeholders.length; k++) { if (placeholders[k].indexOf(p) >= 0) { return false; } }
+        return true;
+      });
+      if (!pieces.length) { return null; }
+      out.push(pieces);
+    }
+    return out;
+  }
+
+  function anyAlternative(text, alternatives) {
+    for (var a = 0; a < alternatives.length; a++) {
+      var all = true;
+      for (var k = 0; all && k < alternatives[a].length; k++) { all = text.indexOf(alternatives[a][k]) >= 0; }
+      if (all) { return true; }
+    }
+    return false;
+  }
+
   /* ------------------------------------------------------------------ compiled index */
 
   function Compiled(index) {
-    if (index.version !== 1) { throw new Error("unsupported matcher index version " + index.version); }
+    if (index.version !== 2) { throw new Error("unsupported matcher index version " + index.version); }
     var R = {};
     var names = Object.keys(index.rules);
     for (var i = 0; i < names.length; i++) { R[names[i]] = rx(index.rules[names[i]]); }
     this.re = R;
+    this.fuzzyAll = new RegExp(R.fuzzy.source, "g");
     this.masks = index.masks.map(function (m) { return [new RegExp(m[0], "gi"), m[1], m[2]]; });
+    var placeholders = index.masks.map(function (m) { return m[1].toLowerCase(); });
+    this.maskPieces = index.masks.map(function (m) { return maskPieces(m[0], placeholders); });
     this.status = index.status.map(function (src) { return new RegExp(src, "gm"); });
     this.w = index.weights;
     this.block = index.block;
@@ -66,6 +279,7 @@
     this.fuzzyMin = index.fuzzy_min;
     this.nprov = index.providers.length;
     this.hints = index.hints;
+    this.hintGroups = hintGroups(this.hints);   /* hints grouped by a key every needle of the group contains */
     this.errors = [];
     this.patterns = [];
     this.amap = new Map();
@@ -73,21 +287,29 @@
     this.codes = new Set();
     this.types = new Set();
     var prefix = index.url[0], suffix = index.url[1];
-    var ids = [], codes = [], codeDf = new Map();
-    for (var c = 0; c < index.errors.length; c++) {
-      /* [slug, title, provider, status, code, type, literals, regexes, url?]; see build_index. */
-      var rc = index.errors[c], slug = rc[0];
-      var id = slug.charAt(0) === "/" ? slug.slice(1) : index.providers[rc[2]] + "/" + slug;
-      var cc = rc[4] === 1 ? id.slice(id.lastIndexOf("/") + 1).replace(/-/g, "_") : rc[4];
+    var cols = index.errors, urls = new Map();
+    for (var u = 0; u < cols.urls.length; u++) { urls.set(cols.urls[u][0], cols.urls[u][1]); }
+    var ids = [], codes = [], codeDf = new Map(), slug = "";
+    for (var c = 0; c < cols.slug.length; c++) {
+      /* Columns: see _columns in matcher.py and its module docstring. */
+      var entry = cols.slug[c];
+      slug = typeof entry === "string" ? entry : slug.slice(0, entry[0]) + entry[1];
+      var id = slug.charAt(0) === "/" ? slug.slice(1) : index.providers[cols.provider[c]] + "/" + slug;
+      var cc = cols.code[c] === 1 ? id.slice(id.lastIndexOf("/") + 1).replace(/-/g, "_") : cols.code[c];
       ids.push(id);
       codes.push(cc);
       if (cc) { codeDf.set(cc, (codeDf.get(cc) || 0) + 1); }
     }
-    for (var e = 0; e < index.errors.length; e++) {
-      var rec = index.errors[e];
-      var eid = ids[e], code = codes[e], etype = rec[5], lits = rec[6], regexes = rec[7];
-      var url = rec.length > 8 ? rec[8] : prefix + eid + suffix;
-      this.errors.push({id: eid, title: rec[1], url: url, pidx: rec[2], status: rec[3], code: code, type: etype});
+    for (var e = 0; e < ids.length; e++) {
+      var eid = ids[e], code = codes[e], etype = cols.types[cols.type[e]];
+      var lits = cols.literals[e], regexes = cols.regexes[e];
+      var url = urls.has(e) ? urls.get(e) : prefix + eid + suffix;
+      var title = cols.title[e];
+      if (typeof title !== "string") {   /* [before, after] the slug's words */
+        title = title[0] + eid.slice(eid.lastIndexOf("/") + 1).replace(/-/g, " ") + title[1];
+      }
+      this.errors.push({id: eid, title: title, url: url, pidx: cols.provider[e], status: cols.status[e], code: code,
+                        type: etype});
       if (code) { this.codes.add(code); }
       if (etype) { this.types.add(etype); }
       var texts = [];
@@ -111,10 +333,11 @@
         try { compiled = new RegExp(regexes[r][0], index.regex_flags); } catch (err) { compiled = null; }
         var srcTokens = asciiLower(regexes[r][0]).match(this.re.token) || [];
         var alternatives = regexes[r][1].map(function (alt) {
-          return alt.map(function (a) { return typeof a === "number" ? srcTokens[a] : a; });
+          return alt.map(function (x) { return typeof x === "number" ? srcTokens[x] : x; });
         });
         this.register(this.patterns.length, alternatives);
-        this.patterns.push({kind: "r", e: e, rx: compiled, score: this.patternScore(regexes[r][2])});
+        this.patterns.push({kind: "r", e: e, rx: compiled, score: this.patternScore(regexes[r][2]),
+                            src: regexes[r][0], required: undefined, gr: null});
       }
     }
     this.literalPids = this.literalPidList();
@@ -131,7 +354,7 @@
     var needles = this.needles(forms[1], forms[2]);
     this.register(this.patterns.length, alternatives);
     this.patterns.push({kind: "l", e: e, ufr: forms[0], mfr: forms[1], ftoks: forms[2], su: forms[3], sm: forms[4],
-                        mneedles: needles[0], fneedles: needles[1]});
+                        mneedles: needles[0], fneedles: needles[1], au: forms[5], am: forms[6], gr: null});
   };
 
   /* alternatives: lists of one or two words that must all occur; none: test in every window. */
@@ -219,9 +442,12 @@
     return [lines, extras];
   };
 
-  Compiled.prototype.mask = function (text) {
+  /* Text with variable parts replaced by placeholders.  cmp: the compact lower-case text, if known: a rule
+     is skipped when it lacks the rule's required pieces (maskPieces). */
+  Compiled.prototype.mask = function (text, cmp) {
     for (var i = 0; i < this.masks.length; i++) {
-      var m = this.masks[i], placeholder = m[1];
+      var m = this.masks[i], placeholder = m[1], pieces = this.maskPieces[i];
+      if (cmp !== undefined && pieces !== null && !anyAlternative(cmp, pieces)) { continue; }
       if (m[2]) {
         text = text.replace(m[0], function (whole, g1) { return (g1 || "") + placeholder; });
       } else {
@@ -245,22 +471,32 @@
     return [masked, fuzzy];
   };
 
-  function containsAll(text, needles) {
-    for (var i = 0; i < needles.length; i++) { if (text.indexOf(needles[i]) < 0) { return false; } }
-    return true;
-  }
-
-  /* [unmasked fragments, masked fragments or null, fuzzy tokens, unmasked score, masked score] */
+  /* [unmasked fragments, masked fragments or null, fuzzy tokens, unmasked score, masked score,
+      letters and digits of the unmasked fragments, of the masked fragments outside placeholders] */
   Compiled.prototype.literalForms = function (text) {
     var R = this.re;
     var ufr = compactList(text.split(R.gap));
     var masked = asciiLower(this.mask(text));
     var mfr = compactList(masked.split(R.gap_masked));
     var ftoks = masked.replace(R.gap_masked, " ").match(R.fuzzy) || [];
-    var su = this.patternScore(this.alnum(ufr.join("")));
-    var sm = this.patternScore(this.alnum(mfr.join("").replace(R.placeholder, "")));
-    return [ufr, arraysEqual(mfr, ufr) ? null : mfr, ftoks, su, sm];
+    var au = this.alnum(ufr.join(""));
+    var am = this.alnum(mfr.join("").replace(R.placeholder, ""));
+    return [ufr, arraysEqual(mfr, ufr) ? null : mfr, ftoks, this.patternScore(au), this.patternScore(am), au, am];
   };
+
+  /* Appends to `out` the hashes (top 20 bits) of up to eight 4-grams spread over s (none when s is shorter
+     than 4): a window whose 4-gram bitmap lacks one of them cannot contain s. */
+  function addGrams(out, s) {
+    var n = s.length - 3;
+    if (n <= 0) { return out; }
+    var count = n < 8 ? n : 8;
+    for (var k = 0; k < count; k++) {
+      var i = count === 1 ? 0 : Math.floor(k * (n - 1) / (count - 1));
+      out.push(Math.imul(((s.charCodeAt(i) & 255) << 24) | ((s.charCodeAt(i + 1) & 255) << 16) |
+                         ((s.charCodeAt(i + 2) & 255) << 8) | (s.charCodeAt(i + 3) & 255), GRAM_MUL) >>> 12);
+    }
+    return out;
+  }
 
   function compiled(index) {
     if (cache) {
@@ -314,31 +550,166 @@
     return null;
   }
 
-  function Window(comp, lines) {
+  /* One block of lines and what is computed about it, each at most once: its texts, its features (HTTP
+     statuses, tokens, provider evidence) and its masked text.  A window of two blocks combines theirs. */
+  function Block(comp, lines) {
     this.comp = comp;
     this.lines = lines;
     this.sp = lines.join(" ");
-    this.low = asciiLower(this.sp);
-    this.cmp = this.low.replace(/ /g, "");
+    this.cmp = asciiLower(this.sp).replace(/ /g, "");
+    this.feat = null;
     this.maskedData = null;
   }
 
-  Window.prototype.masked = function () {
+  /* [masked spaced text, masked compact lower-case text, its fuzzy tokens, their [start, end]].  Masks never
+     match across a line break, so masking the lines joined by "\n" is masking each line. */
+  Block.prototype.masked = function () {
     if (this.maskedData === null) {
-      var msp = this.comp.mask(this.sp);
-      var mlow = asciiLower(msp);
-      var re = new RegExp(this.comp.re.fuzzy.source, "g");
-      var toks = [], spans = [], positions = new Map(), m;
+      var msp = this.comp.mask(this.lines.join("\n"), this.cmp).replace(/\n/g, " ");
+      var mlow = asciiLower(msp), re = this.comp.fuzzyAll, toks = [], spans = [], m;
+      re.lastIndex = 0;
       while ((m = re.exec(mlow)) !== null) {
-        var list = positions.get(m[0]);
-        if (!list) { list = []; positions.set(m[0], list); }
-        list.push(toks.length);
         toks.push(m[0]);
         spans.push([m.index, m.index + m[0].length]);
       }
-      this.maskedData = {msp: msp, mcmp: mlow.replace(/ /g, ""), toks: toks, spans: spans, positions: positions};
+      this.maskedData = [msp, mlow.replace(/ /g, ""), toks, spans];
     }
     return this.maskedData;
+  };
+
+  function intersects(a, b) {
+    var small = a.size <= b.size ? a : b, large = small === a ? b : a, found = false;
+    small.forEach(function (value) { if (!found && large.has(value)) { found = true; } });
+    return found;
+  }
+
+  /* {statuses, tokens, otherCode, otherType}; provider evidence is found per window (Window.features). */
+  Block.prototype.features = function () {
+    if (this.feat === null) {
+      var comp = this.comp;
+      var nl = asciiLower(this.lines.join("\n"));
+      var statuses = new Set();
+      for (var i = 0; i < comp.status.length; i++) {
+        var re = comp.status[i], m;
+        re.lastIndex = 0;
+        while ((m = re.exec(nl)) !== null) {
+          statuses.add(parseInt(m[1], 10));
+          if (m[0].length === 0) { re.lastIndex += 1; }
+        }
+      }
+      var tokens = new Set(nl.match(comp.re.feature) || []);
+      this.feat = {statuses: statuses, tokens: tokens,
+                   otherCode: intersects(comp.codes, tokens), otherType: intersects(comp.types, tokens)};
+    }
+    return this.feat;
+  };
+
+  /* The texts of one window (one block, or two neighbouring ones), computed on demand from its blocks. */
+  function Window(comp, blocks) {
+    this.comp = comp;
+    this.blocks = blocks;
+    if (blocks.length === 1) {
+      this.sp = blocks[0].sp;
+      this.cmp = blocks[0].cmp;
+    } else {
+      this.sp = blocks[0].sp + " " + blocks[1].sp;
+      this.cmp = blocks[0].cmp + blocks[1].cmp;
+    }
+    this.maskedData = null;
+    this.grams = this.cmp.length >= GRAM_MIN;   /* below, indexOf is as cheap as the bitmap */
+    this.gmap = null;
+    this.gshift = 0;
+  }
+
+  /* Only in matcher.js: a bitmap of the hashed 4-grams of the compact text, so that most strings the window
+     lacks are rejected without indexOf.  It only ever says "maybe", never a wrong "no": results are unchanged. */
+  Window.prototype.gramMap = function () {
+    if (this.gmap === null) {
+      var t = this.cmp, n = t.length, bits = 10, h = 0;
+      while (bits < 20 && (1 << bits) < n * 8) { bits += 1; }
+      var map = new Int32Array(1 << (bits - 5)), shift = 32 - bits;
+      for (var i = 0; i < n; i++) {
+        h = (h << 8) | (t.charCodeAt(i) & 255);
+        if (i >= 3) {
+          var idx = Math.imul(h, GRAM_MUL) >>> shift;
+          map[idx >>> 5] |= 1 << (idx & 31);
+        }
+      }
+      this.gmap = map;
+      this.gshift = 20 - bits;
+    }
+    return this.gmap;
+  };
+
+  /* False if the window lacks one of the 4-grams g (from addGrams); true without a bitmap. */
+  Window.prototype.mayHave = function (g) {
+    if (!this.grams) { return true; }
+    var map = this.gmap === null ? this.gramMap() : this.gmap, shift = this.gshift;
+    for (var k = 0; k < g.length; k++) {
+      var idx = g[k] >>> shift;
+      if ((map[idx >>> 5] & (1 << (idx & 31))) === 0) { return false; }
+    }
+    return true;
+  };
+
+  Window.prototype.has = function (s) {
+    return (!this.grams || this.mayHave(addGrams([], s))) && this.cmp.indexOf(s) >= 0;
+  };
+
+  /* Whether the compact text contains every string of `needles`; grams: their addGrams (or null). */
+  Window.prototype.hasAll = function (needles, grams) {
+    if (grams !== null && !this.mayHave(grams)) { return false; }
+    for (var i = 0; i < needles.length; i++) { if (this.cmp.indexOf(needles[i]) < 0) { return false; } }
+    return true;
+  };
+
+  /* {msp, mcmp, toks, spans, positions (token -> indexes)}: the blocks' masked texts and tokens joined (the
+     second block's spans moved past the first block and the joining space). */
+  Window.prototype.masked = function () {
+    if (this.maskedData === null) {
+      var first = this.blocks[0].masked(), msp = first[0], mcmp = first[1], toks = first[2], spans = first[3];
+      if (this.blocks.length > 1) {
+        var second = this.blocks[1].masked(), shift = msp.length + 1;
+        msp += " " + second[0];
+        mcmp += second[1];
+        toks = toks.concat(second[2]);
+        spans = spans.concat(second[3].map(function (sp) { return [sp[0] + shift, sp[1] + shift]; }));
+      }
+      var positions = new Map();
+      for (var i = 0; i < toks.length; i++) {
+        var list = positions.get(toks[i]);
+        if (!list) { list = []; positions.set(toks[i], list); }
+        list.push(i);
+      }
+      this.maskedData = {msp: msp, mcmp: mcmp, toks: toks, spans: spans, positions: positions};
+    }
+    return this.maskedData;
+  };
+
+  /* {statuses, tokens (one set per block), evidence per provider, otherCode, otherType}: statuses and tokens
+     are the window's blocks'; provider hints are looked for in the window's compact text, a group's needles
+     only if its key occurs (matcher.py looks for them per block and where the two blocks meet: the same). */
+  Window.prototype.features = function () {
+    var comp = this.comp, fs = [];
+    for (var b = 0; b < this.blocks.length; b++) { fs.push(this.blocks[b].features()); }
+    var evidence = [];
+    for (var p = 0; p < comp.nprov; p++) { evidence.push(0); }
+    for (var g = 0; g < comp.hintGroups.length; g++) {
+      var group = comp.hintGroups[g];
+      if (group[0] !== null && !this.has(group[0])) { continue; }
+      for (var h = 0; h < group[1].length; h++) {
+        var hint = group[1][h];
+        if (hint[2] > evidence[hint[1]] && this.has(hint[0])) { evidence[hint[1]] = hint[2]; }
+      }
+    }
+    if (fs.length === 1) {
+      return {statuses: fs[0].statuses, tokens: [fs[0].tokens], evidence: evidence,
+              otherCode: fs[0].otherCode, otherType: fs[0].otherType};
+    }
+    var statuses = new Set(fs[0].statuses);
+    fs[1].statuses.forEach(function (st) { statuses.add(st); });
+    return {statuses: statuses, tokens: [fs[0].tokens, fs[1].tokens], evidence: evidence,
+            otherCode: fs[0].otherCode || fs[1].otherCode, otherType: fs[0].otherType || fs[1].otherType};
   };
 
   function compactSpan(spaced, start, end) {
@@ -347,37 +718,70 @@
     return spaced.slice(idx[start], idx[end - 1] + 1);
   }
 
-  /* hit: [pattern score, pattern id, mode, start, end] */
+  function gramList(strings) {
+    var out = [];
+    for (var i = 0; i < strings.length; i++) { addGrams(out, strings[i]); }
+    return out;
+  }
+
+  /* The 4-gram hashes of a pattern's strings, computed when the pattern is first tested in a window with a
+     bitmap: literals [unmasked fragments, masked needles, fuzzy needles], regexes [required pieces per
+     alternative]. */
+  function patternGrams(p) {
+    if (p.kind === "l") {
+      p.gr = [gramList(p.ufr), gramList(p.mneedles), gramList(p.fneedles)];
+    } else {
+      p.gr = p.required === null ? [] : p.required.map(gramList);
+    }
+  }
+
+  var NO_GRAMS = [null, null, null];
+
+  /* Per error the hits [pattern score, pattern id, mode, start, end] of the patterns `cands` (an array of ids). */
   function findHits(comp, win, cands) {
     var hits = new Map();
-    cands.forEach(function (pid) {
-      var p = comp.patterns[pid];
-      var hit = null, span;
+    for (var c = 0; c < cands.length; c++) {
+      var pid = cands[c], p = comp.patterns[pid];
+      var hit = null, span, gr = NO_GRAMS;
+      if (win.grams) {
+        if (p.kind === "r" && p.required === undefined) { p.required = requiredPieces(p.src, 4); }
+        if (p.gr === null) { patternGrams(p); }
+        gr = p.gr;
+      }
       if (p.kind === "l") {
-        span = findFragments(win.cmp, p.ufr, comp.gap);
+        span = gr[0] === null || win.mayHave(gr[0]) ? findFragments(win.cmp, p.ufr, comp.gap) : null;
         if (span) {
           hit = [p.su, pid, "u", span[0], span[1]];
-        } else {
-          if (p.mfr && containsAll(win.cmp, p.mneedles)) {
+        } else if (p.mfr) {
+          if (win.hasAll(p.mneedles, gr[1])) {
             span = findFragments(win.masked().mcmp, p.mfr, comp.gap);
             if (span) { hit = [p.sm, pid, "m", span[0], span[1]]; }
           }
-          if (hit === null && p.mfr && p.ftoks.length >= comp.fuzzyMin && containsAll(win.cmp, p.fneedles)) {
+          /* the needles only save masking: once the window is masked, its tokens answer faster */
+          if (hit === null && p.ftoks.length >= comp.fuzzyMin &&
+              (win.maskedData !== null || win.hasAll(p.fneedles, gr[2]))) {
             var md = win.masked();
             span = findFuzzy(md.toks, md.positions, p.ftoks, comp.fuzzyExtra);
             if (span) { hit = [p.sm - comp.w.fuzzy, pid, "f", md.spans[span[0]][0], md.spans[span[1]][1]]; }
           }
         }
       } else if (p.rx) {
-        var m = p.rx.exec(win.sp);
-        if (m) { hit = [p.score, pid, "r", m.index, m.index + m[0].length]; }
+        /* Search a long window only if every required piece of some alternative occurs in its compact text
+           (in a short one the search costs less than finding the pieces of every regex first). */
+        var possible = !win.grams || p.required === null;
+        for (var a = 0; !possible && a < p.required.length; a++) { possible = win.hasAll(p.required[a], gr[a]); }
+        if (possible) {
+          p.rx.lastIndex = 0;
+          var m = p.rx.exec(win.sp);
+          if (m) { hit = [p.score, pid, "r", m.index, m.index + m[0].length]; }
+        }
       }
       if (hit) {
         var list = hits.get(p.e);
         if (!list) { list = []; hits.set(p.e, list); }
         list.push(hit);
       }
-    });
+    }
     return hits;
   }
 
@@ -399,7 +803,7 @@
       var hit = null;
       for (i = 0; i < p.ufr.length; i++) {
         if (p.ufr[i].indexOf(query) >= 0) {
-          if (nU >= cover * comp.alnum(p.ufr.join(""))) { hit = [scoreU, pid, "q", 0, 0]; }
+          if (nU >= cover * p.au) { hit = [scoreU, pid, "q", 0, 0]; }
           break;
         }
       }
@@ -407,9 +811,7 @@
         var frags = p.mfr || p.ufr;
         for (i = 0; i < frags.length; i++) {
           if (frags[i].indexOf(mquery) >= 0) {
-            if (nM >= cover * comp.alnum(frags.join("").replace(comp.re.placeholder, ""))) {
-              hit = [scoreM, pid, "Q", 0, 0];
-            }
+            if (nM >= cover * p.am) { hit = [scoreM, pid, "Q", 0, 0]; }
             break;
           }
         }
@@ -429,31 +831,9 @@
     });
   }
 
-  function features(comp, win) {
-    var nl = asciiLower(win.lines.join("\n"));
-    var statuses = new Set();
-    for (var i = 0; i < comp.status.length; i++) {
-      var re = comp.status[i], m;
-      re.lastIndex = 0;
-      while ((m = re.exec(nl)) !== null) {
-        statuses.add(parseInt(m[1], 10));
-        if (m[0].length === 0) { re.lastIndex += 1; }
-      }
-    }
-    var tokens = new Set(win.low.match(comp.re.feature) || []);
-    var evidence = [];
-    for (var p = 0; p < comp.nprov; p++) { evidence.push(0); }
-    for (var h = 0; h < comp.hints.length; h++) {
-      var hint = comp.hints[h];
-      if (hint[2] > evidence[hint[1]] && win.cmp.indexOf(hint[0]) >= 0) { evidence[hint[1]] = hint[2]; }
-    }
-    return {statuses: statuses, tokens: tokens, evidence: evidence};
-  }
-
-  function intersects(set, other) {
-    var found = false;
-    set.forEach(function (value) { if (!found && other.has(value)) { found = true; } });
-    return found;
+  function hasToken(f, token) {
+    for (var i = 0; i < f.tokens.length; i++) { if (f.tokens[i].has(token)) { return true; } }
+    return false;
   }
 
   function score(comp, e, hits, f) {
@@ -469,10 +849,10 @@
       if (f.statuses.has(err.status)) { s += w.status; } else if (f.statuses.size) { s -= w.status_other; }
     }
     if (err.code) {
-      if (f.tokens.has(err.code)) { s += w.code; } else if (intersects(comp.codes, f.tokens)) { s -= w.code_other; }
+      if (hasToken(f, err.code)) { s += w.code; } else if (f.otherCode) { s -= w.code_other; }
     }
     if (err.type) {
-      if (f.tokens.has(err.type)) { s += w.type; } else if (intersects(comp.types, f.tokens)) { s -= w.type_other; }
+      if (hasToken(f, err.type)) { s += w.type; } else if (f.otherType) { s -= w.type_other; }
     }
     var own = f.evidence[err.pidx], foreign = 0;
     for (var q = 0; q < f.evidence.length; q++) {
@@ -513,23 +893,36 @@
       });
       blockCands.push(cands);
     }
+    var blocks = new Array(nblocks);
+    var makeWindow = function (b0, b1) {
+      for (var k = b0; k < b1; k++) {
+        if (!blocks[k]) { blocks[k] = new Block(comp, lines.slice(k * B, (k + 1) * B)); }
+      }
+      return new Window(comp, blocks.slice(b0, b1));
+    };
     var windows = [];
     if (nblocks === 1) { windows.push([0, 1]); } else { for (var wb = 0; wb < nblocks - 1; wb++) { windows.push([wb, wb + 2]); } }
+    var made = new Map();
     var best = new Map();
     for (var wn = 0; wn < windows.length; wn++) {
       var b0 = windows[wn][0], b1 = windows[wn][1];
       var wc = new Set(comp.always);
       for (var bb = b0; bb < b1; bb++) { blockCands[bb].forEach(function (pid) { wc.add(pid); }); }
       if (!wc.size && nblocks > 1) { continue; }
-      var win = new Window(comp, lines.slice(b0 * B, b1 * B));
+      var win = makeWindow(b0, b1);
+      made.set(wn, win);
       var short = nblocks === 1 && win.cmp.length <= comp.short;
+      var list = [];
       if (short) {   /* a short paste: every literal is a candidate, whatever its anchor */
-        for (var lp = 0; lp < comp.literalPids.length; lp++) { wc.add(comp.literalPids[lp]); }
+        list = comp.literalPids.slice();
+        wc.forEach(function (pid) { if (comp.patterns[pid].kind !== "l") { list.push(pid); } });
+      } else {
+        wc.forEach(function (pid) { list.push(pid); });
       }
-      var hits = findHits(comp, win, wc);
+      var hits = findHits(comp, win, list);
       if (short) { reverseHits(comp, win, hits); }
       if (!hits.size) { continue; }
-      var f = features(comp, win);
+      var f = win.features();
       hits.forEach(function (ehits, e) {
         var r = score(comp, e, ehits, f);
         var prev = best.get(e);
@@ -549,8 +942,7 @@
     var results = [];
     for (var k = 0; k < Math.min(top, ranked.length); k++) {
       var item = ranked[k];
-      var w2 = windows[item.wn];
-      var rwin = new Window(comp, lines.slice(w2[0] * B, w2[1] * B));
+      var rwin = made.get(item.wn);
       var mode = item.hit[2], start = item.hit[3], end = item.hit[4], matched;
       if (mode === "u") { matched = compactSpan(rwin.sp, start, end); }
       else if (mode === "m") { matched = compactSpan(rwin.masked().msp, start, end); }
