@@ -56,7 +56,7 @@ class ScenarioItem:
 def command_line(entry: ErrorEntry, command_index: int, line_in_command: int = 1) -> int:
     """The line of the YAML file on which line `line_in_command` of a command's `run` stands."""
     line, _ = entry.position("commands", command_index, "run")
-    source_lines = entry.path.read_text(encoding="utf-8").splitlines()
+    source_lines = entry.document.text.splitlines()
     value_start = source_lines[line - 1] if line - 1 < len(source_lines) else ""
     is_block = re.search(r"run:\s*[|>][-+0-9]*\s*(#.*)?$", value_start) is not None or \
         re.match(r"\s*[|>][-+0-9]*\s*$", value_start) is not None
@@ -85,8 +85,7 @@ def static_failures(entries: list[ErrorEntry]) -> list[Failure]:
             failures.append(Failure(_location(entry, index, line),
                                     f"'{command['title']}' could print a secret: {message}", check=key))
     for entry in entries:
-        text = entry.path.read_text(encoding="utf-8")
-        for line, column, message in real_key_problems(text):
+        for line, column, message in real_key_problems(entry.document.text):
             failures.append(Failure(f"{display_path(entry.path)}:{line}:{column}", message, check=entry.id))
     return failures
 

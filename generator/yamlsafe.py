@@ -48,7 +48,11 @@ class YamlDocument:
     data: Any
     value_positions: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
     key_positions: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
-    first_line: str = ""
+    text: str = ""       # the file's text, as parsed
+
+    @property
+    def first_line(self) -> str:
+        return self.text.split("\n", 1)[0].rstrip("\r")
 
     def position(self, path: PathKey, *, key: bool = False) -> tuple[int, int]:
         """Where the value at `path` starts (or its key, with key=True); the nearest known parent otherwise."""
@@ -131,7 +135,7 @@ def read_yaml_bytes(raw: bytes, display: str) -> tuple[YamlDocument | None, list
     if builder.problems:
         return None, builder.problems
     document = builder.document
-    document.first_line = text.split("\n", 1)[0].rstrip("\r")
+    document.text = text
     return document, []
 
 
