@@ -7,7 +7,6 @@ in prose are highlighted.
 
 from __future__ import annotations
 
-import re
 
 from rich.console import Console, Group
 from rich.panel import Panel
@@ -15,24 +14,17 @@ from rich.rule import Rule
 from rich.syntax import Syntax
 from rich.text import Text
 
+from . import markup
 from .loader import PLATFORM_NAMES, ErrorEntry, KnowledgeBase
 
-_CODE_SPAN = re.compile(r"(`+)(.+?)\1", re.DOTALL)
-
-
 def prose(value: str) -> Text:
-    """Prose with `code` spans styled, everything else literal."""
+    """Prose with `code` spans styled, everything else literal (parsed by generator.markup, as on the site)."""
     text = Text()
-    for index, paragraph in enumerate(p for p in re.split(r"\n\s*\n", value) if p.strip()):
+    for index, paragraph in enumerate(markup.split_paragraphs(value)):
         if index:
             text.append("\n\n")
-        paragraph = " ".join(paragraph.split())
-        position = 0
-        for match in _CODE_SPAN.finditer(paragraph):
-            text.append(paragraph[position:match.start()])
-            text.append(match.group(2).strip(), style="bold cyan")
-            position = match.end()
-        text.append(paragraph[position:])
+        for is_code, piece in markup.segments(paragraph):
+            text.append(piece, style="bold cyan" if is_code else None)
     return text
 
 

@@ -23,22 +23,32 @@ def text(value) -> Markup:
     return Markup(" ".join(str(value).split()).translate(_ESCAPES))
 
 
+def split_paragraphs(value) -> list[str]:
+    """Prose split on blank lines, each paragraph's whitespace collapsed."""
+    return [" ".join(block.split()) for block in re.split(r"\n\s*\n", str(value)) if block.strip()]
+
+
+def segments(paragraph: str) -> list[tuple[bool, str]]:
+    """One paragraph as (is_code, text) pieces: `code` spans and the plain text between them."""
+    pieces = []
+    position = 0
+    for match in _CODE_SPAN.finditer(paragraph):
+        pieces.append((False, paragraph[position:match.start()]))
+        pieces.append((True, match.group(2).strip()))
+        position = match.end()
+    pieces.append((False, paragraph[position:]))
+    return pieces
+
+
 def inline(value) -> Markup:
     """One paragraph of prose: `code` spans become <code>, everything else is literal text."""
-    value = " ".join(str(value).split())
-    parts = []
-    position = 0
-    for match in _CODE_SPAN.finditer(value):
-        parts.append(value[position:match.start()].translate(_ESCAPES))
-        parts.append(f"<code>{match.group(2).strip().translate(_ESCAPES)}</code>")
-        position = match.end()
-    parts.append(value[position:].translate(_ESCAPES))
-    return Markup("".join(parts))
+    return Markup("".join(f"<code>{piece.translate(_ESCAPES)}</code>" if is_code else piece.translate(_ESCAPES)
+                          for is_code, piece in segments(" ".join(str(value).split()))))
 
 
 def paragraphs(value) -> list[Markup]:
     """Prose split on blank lines, each paragraph rendered with `inline`."""
-    return [inline(block) for block in re.split(r"\n\s*\n", str(value)) if block.strip()]
+    return [inline(paragraph) for paragraph in split_paragraphs(value)]
 
 
 def code_block(value, language: str = "") -> Markup:
