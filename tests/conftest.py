@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
-from generator.cli import main
+from errorkb.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -42,3 +43,15 @@ def run_cli(capsys, *args: str) -> tuple[int, str, str]:
         status = exit_.code
     captured = capsys.readouterr()
     return status, captured.out, captured.err
+
+
+def require_tool(name: str, path: str | None = None) -> str:
+    """The path of a tool a test needs.  In CI (the CI variable is set, as .ci/run and GitHub Actions do) a
+    missing tool fails the test; on a developer machine it skips it, saying how to install it."""
+    found = path if path and Path(path).exists() else shutil.which(name)
+    if found:
+        return found
+    message = f"{name} is not installed (apt-get install {name}; bin/test and .ci/run install it)"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)

@@ -1,0 +1,7 @@
+"""Run the errorkb command line with `python -m errorkb`."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

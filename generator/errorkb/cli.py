@@ -1,0 +1,262 @@
+"""The `errorkb` command line: validate, build, serve, render, export, check, match, explain.
+
+Every command that reads the errors folder validates it first and, on problems, prints one
+`path:line:column: CODE message` line each to stderr and exits with status 1.  Usage errors
+exit with status 2.  No command prints a traceback for bad input.  Where the errors folder is,
+and the rest of the project's settings, come from errorkb.project, read once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .diagnostics import terminal_safe
+from .kb import KnowledgeBase, ValidationFailed, load_knowledge_base
+from .project import Project, ProjectError, load_project
+
+
+def _load(project: Project) -> KnowledgeBase | None:
+    try:
+        return load_knowledge_base(project.errors_dir)
+    except ValidationFailed as failure:
+        for problem in failure.problems:
+            print(problem, file=sys.stderr)
+        count = len(failure.problems)
+        files = len({problem.path for problem in failure.problems})
+        print(f"errorkb: {count} problem{'s' if count != 1 else ''} in {files} file{'s' if files != 1 else ''}",
+              file=sys.stderr)
+        return None
+
+
+def cmd_validate(args, project: Project) -> int:
+    kb = _load(project)
+    if kb is None:
+        return 1
+    print(f"errorkb: {len(kb.errors)} errors from {len(kb.providers)} providers are valid")
+    return 0
+
+
+def cmd_build(args, project: Project) -> int:
+    from .publish.site import SiteError, build_site
+
+    kb = _load(project)
+    if kb is None:
+        return 1
+    try:
+        build_site(project, args.site_dir, kb)
+    except SiteError as error:
+        print(f"errorkb: build failed, {args.site_dir} was left as it was:\n{error}", file=sys.stderr)
+        return 1
+    print(f"errorkb: site built in {args.site_dir}")
+    return 0
+
+
+def cmd_serve(args, project: Project) -> int:
+    from .publish.site import serve_site
+
+    kb = _load(project)
+    if kb is None:
+        return 1
+    serve_site(project, args.address, kb)
+    return 0
+
+
+def cmd_render(args, project: Project) -> int:
+    from .publish.site import write_pages
+
+    kb = _load(project)
+    if kb is None:
+        return 1
+    docs = None if args.pages_only else (args.docs or project.docs_dir)
+    written = write_pages(kb, args.out, docs, project.repo_url)
+    print(f"errorkb: wrote {len(written)} files to {args.out}")
+    return 0
+
+
+def cmd_export(args, project: Project) -> int:
+    from .publish.render import export_json
+
+    kb = _load(project)
+    if kb is None:
+        return 1
+    sys.stdout.write(export_json(kb))
+    return 0
+
+
+def cmd_check(args, project: Project) -> int:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .search import index_for
+    from .verify.checks import coverage_failures, run_scenario, scenario_items, static_failures
+
+    kb = _load(project)
+    if kb is None:
+        return 1
+    by_id = kb.by_id()
+    unknown = [error_id for error_id in args.ids if error_id not in by_id]
+    if unknown:
+        print(f"errorkb: no error with id {terminal_safe(', '.join(unknown))}", file=sys.stderr)
+        return 2
+    entries = [by_id[error_id] for error_id in args.ids] if args.ids else kb.errors
+    items = scenario_items(entries)
+    index = index_for(kb)
+    static_checks = [f"{entry.id}#{number}" for entry in entries for number in range(len(entry.data["commands"]))]
+    console = Console(stderr=True)
+    failures = static_failures(entries)
+    outcomes = []
+    with Progress(TextColumn("checking commands"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=True, disable=not console.is_terminal) as progress:
+        task = progress.add_task("scenarios", total=len(items))
+        with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+            for outcome in pool.map(lambda item: run_scenario(item, index, timeout=args.timeout), items):
+                progress.advance(task)
+                outcomes.append(outcome)
+                if outcome.failure is not None:
+                    failures.append(outcome.failure)
+    failures.extend(coverage_failures(entries, outcomes))
+    for failure in failures:
+        print(failure, file=sys.stderr)
+    total = len(items) + len(static_checks) + len(entries)
+    failed = len({failure.subject for failure in failures})
+    print(f"{total - failed} passed, {failed} failed")
+    return 1 if failures else 0
+
+
+def cmd_match(args, project: Project) -> int:
+    import json
+
+    from .publish.render import new_issue_url
+    from .search import index_for, match
+
+    if args.top < 1:
+        print("errorkb: --top must be 1 or more", file=sys.stderr)
+        return 2
+    if args.file in (None, "-"):
+        text = sys.stdin.read()
+    else:
+        try:
+            text = Path(args.file).read_text(encoding="utf-8", errors="replace")
+        except OSError as error:
+            print(f"errorkb: cannot read {terminal_safe(args.file)}: {error.strerror}", file=sys.stderr)
+            return 2
+    kb = _load(project)
+    if kb is None:
+        return 1
+    results = [dict(result, url=project.site_url + result["url"].lstrip("/"))
+               for result in match(index_for(kb), text, args.top)]
+    if args.json:
+        print(json.dumps(results, ensure_ascii=False, indent=2))
+    elif results:
+        for rank, result in enumerate(results, 1):
+            print(f"{rank}. {result['id']}  (score {result['score']})  {terminal_safe(result['title'])}")
+            print(f"   {terminal_safe(result['url'])}")
+            masked = f"  (masked: {', '.join(result['masks'])})" if result["masks"] else ""
+            print(f"   matched: {terminal_safe(result['matched'])}{masked}")
+    else:
+        print(NO_MATCH_HELP.format(issues=new_issue_url(project.repo_url)))
+    return 0 if results else 1
+
+
+NO_MATCH_HELP = """No error in errorkb matches this text.
+To add it, write errors/<provider>/<slug>.yaml (see docs/contributing.md) or ask for it: {issues}"""
+
+
+def cmd_explain(args, project: Project) -> int:
+    from rich.console import Console
+
+    from .publish.explain import explain
+
+    kb = _load(project)
+    if kb is None:
+        return 1
+    entry = kb.by_id().get(args.id)
+    if entry is None:
+        import difflib
+
+        close = difflib.get_close_matches(args.id, sorted(kb.by_id()), n=1)
+        hint = f": did you mean '{close[0]}'?" if close else ""
+        print(f"errorkb: no error with id '{terminal_safe(args.id)}'{hint}", file=sys.stderr)
+        return 2
+    explain(entry, kb, Console(), project.site_url)
+    return 0
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        self.print_usage(sys.stderr)
+        print(f"errorkb: {terminal_safe(message)}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="errorkb", description="Knowledge base of developer error messages.")
+    parser.add_argument("--errors", type=Path, default=None,
+                        help="folder of error files (default: the errorkb plugin's errors_dir in mkdocs.yml, "
+                             "or errors)")
+    parser.add_argument("-f", "--config", type=Path, default=Path("mkdocs.yml"),
+                        help="the MkDocs configuration (default: mkdocs.yml)")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    validate = commands.add_parser("validate", help="check every error file; list every problem")
+    validate.set_defaults(run=cmd_validate)
+
+    build = commands.add_parser("build", help="validate, then build the site strictly and atomically")
+    build.add_argument("-f", "--config", type=Path, default=argparse.SUPPRESS, help="the MkDocs configuration")
+    build.add_argument("-d", "--site-dir", type=Path, default=Path("site"))
+    build.set_defaults(run=cmd_build)
+
+    serve = commands.add_parser("serve", help="validate, then serve the site with live reload")
+    serve.add_argument("-f", "--config", type=Path, default=argparse.SUPPRESS, help="the MkDocs configuration")
+    serve.add_argument("-a", "--address", default="127.0.0.1:8000")
+    serve.set_defaults(run=cmd_serve)
+
+    render = commands.add_parser("render", help="write the rendered pages to a folder for any static-site engine")
+    render.add_argument("--out", type=Path, required=True)
+    render.add_argument("--docs", type=Path, default=None,
+                        help="hand-written pages to copy along (default: docs_dir of mkdocs.yml)")
+    render.add_argument("--pages-only", action="store_true", help="write only the generated pages")
+    render.set_defaults(run=cmd_render)
+
+    check = commands.add_parser("check", help="shellcheck every command and run it against the provider mock")
+    check.add_argument("ids", nargs="*", help="error ids to check (default: all)")
+    check.add_argument("-j", "--jobs", type=int, default=8, help="scenarios run at once (default: 8)")
+    check.add_argument("--timeout", type=float, default=10.0, help="seconds per command (default: 10)")
+    check.set_defaults(run=cmd_check)
+
+    match = commands.add_parser("match", help="find the error page for a pasted log")
+    match.add_argument("file", nargs="?", help="log file to read, or - for standard input (default)")
+    match.add_argument("--json", action="store_true", help="print a JSON list, best match first")
+    match.add_argument("--top", type=int, default=5, help="how many matches at most (default: 5)")
+    match.set_defaults(run=cmd_match)
+
+    explain = commands.add_parser("explain", help="show an error's page in the terminal")
+    explain.add_argument("id", help="error id, such as openai/invalid-api-key")
+    explain.set_defaults(run=cmd_explain)
+
+    export = commands.add_parser("export", help="print the whole knowledge base as one JSON document")
+    export.set_defaults(run=cmd_export)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        project = load_project(args.config, args.errors)
+    except ProjectError as error:
+        print(f"errorkb: {terminal_safe(str(error))}", file=sys.stderr)
+        return 2
+    try:
+        return args.run(args, project)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,10 @@
+"""The knowledge base: read errors/ safely, validate it against the schema and the content rules, and hold
+it as a KnowledgeBase for the later stages (search, publish, verify).
+
+    load_knowledge_base(errors_dir) -> KnowledgeBase, or raises ValidationFailed(problems)
+"""
+
+from .loader import ValidationFailed, load_knowledge_base
+from .model import ErrorEntry, KnowledgeBase, Provider, display_path
+
+__all__ = ["ErrorEntry", "KnowledgeBase", "Provider", "ValidationFailed", "display_path", "load_knowledge_base"]

@@ -1,0 +1,103 @@
+"""Checks on an error's content that the schema cannot express, within one file and across files.
+
+Within a file: `updated` is a real date not in the future, pattern regexes compile and suit
+JavaScript too and do not match empty text, scenario expectations compile, scenario names are
+unique, no error is related to itself.  Across files: related ids exist, signatures are unique.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+
+from ..diagnostics import Diagnostic, diagnostic
+from .model import ErrorEntry
+from .pattern_syntax import js_incompatibility
+
+
+def regex_problem(pattern: str) -> tuple[str, dict] | None:
+    """Why `pattern` cannot be a match pattern, as (rule code, fields), or None when it can."""
+    try:
+        compiled = re.compile(pattern)
+    except re.error as error:
+        return "EKB303", {"reason": error.msg, "position": error.pos}
+    feature = js_incompatibility(pattern)
+    if feature:
+        return "EKB304", {"feature": feature}
+    if compiled.search(""):
+        return "EKB305", {}
+    return None
+
+
+def entry_diagnostics(entry: ErrorEntry, today: dt.date) -> list[Diagnostic]:
+    """What is wrong with one schema-valid error file on its own."""
+    found = []
+    data = entry.data
+    shown = entry.shown_path
+
+    def report(path: tuple, code: str, **fields) -> None:
+        line, column = entry.position(*path)
+        found.append(diagnostic(code, shown, line, column, **fields))
+
+    updated = data["updated"]
+    try:
+        updated_date = dt.date.fromisoformat(updated)
+    except ValueError:
+        report(("updated",), "EKB301", value=updated)
+    else:
+        if updated_date > today:
+            report(("updated",), "EKB302", value=updated, today=today.isoformat())
+
+    for index, pattern in enumerate(data["patterns"]):
+        if "regex" in pattern:
+            problem = regex_problem(pattern["regex"])
+            if problem:
+                report(("patterns", index, "regex"), problem[0], **problem[1])
+
+    for command_index, command in enumerate(data["commands"]):
+        for scenario_index, scenario in enumerate(command.get("scenarios", [])):
+            for stream in ("stdout", "stderr"):
+                for match_index, expression in enumerate(scenario.get(stream, {}).get("matches", [])):
+                    try:
+                        re.compile(expression)
+                    except re.error as error:
+                        report(("commands", command_index, "scenarios", scenario_index, stream, "matches",
+                                match_index), "EKB303", reason=error.msg, position=error.pos)
+        names = [scenario["name"] for scenario in command.get("scenarios", [])]
+        for name in sorted({name for name in names if names.count(name) > 1}):
+            report(("commands", command_index, "scenarios"), "EKB306", name=name)
+
+    for index, related in enumerate(data.get("related", [])):
+        if related == entry.id:
+            report(("related", index), "EKB307")
+    return found
+
+
+def _normalised_signature(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def across_diagnostics(errors: list[ErrorEntry]) -> list[Diagnostic]:
+    """What is wrong between files: related ids that do not exist, signatures used twice."""
+    found = []
+    ids = {entry.id for entry in errors}
+    first_with_signature: dict[str, ErrorEntry] = {}
+    for entry in errors:
+        for index, related in enumerate(entry.data.get("related", [])):
+            if related not in ids and related != entry.id:
+                close = difflib.get_close_matches(related, sorted(ids), n=1, cutoff=0.6)
+                hint = f": did you mean '{close[0]}'?" if close else ": write the id of an existing error"
+                line, column = entry.position("related", index)
+                found.append(diagnostic("EKB308", entry.shown_path, line, column, related=related, hint=hint))
+        signature = _normalised_signature(entry.data["signature"]["text"])
+        if signature not in first_with_signature:
+            first_with_signature[signature] = entry
+            continue
+        other = first_with_signature[signature]
+        for this, that in ((entry, other), (other, entry)):
+            that_line, that_column = that.position("signature", "text")
+            line, column = this.position("signature", "text")
+            found.append(diagnostic("EKB309", this.shown_path, line, column,
+                                    other=f"{that.shown_path}:{that_line}:{that_column}"))
+    return found

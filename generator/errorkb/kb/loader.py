@@ -1,0 +1,101 @@
+"""Load and validate the knowledge base: every errors/<provider>/<slug>.yaml and _provider.yaml.
+
+Each file is read by yamlsafe, checked against its JSON Schema (kb.schema), then checked on its
+own and across files (kb.content).  Every problem in every file is collected as a Diagnostic;
+`load_knowledge_base` raises ValidationFailed with all of them, sorted, or returns the
+KnowledgeBase.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+from ..diagnostics import Diagnostic, diagnostic
+from .content import across_diagnostics, entry_diagnostics
+from .model import ErrorEntry, KnowledgeBase, Provider, display_path
+from .schema import SCHEMA_LINES, schema_diagnostics
+from .yamlsafe import YamlDocument, read_yaml_file
+
+SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+class ValidationFailed(Exception):
+    """The knowledge base has problems; `problems` lists every one."""
+
+    def __init__(self, problems: list[Diagnostic]):
+        super().__init__(f"{len(problems)} problem(s)")
+        self.problems = sorted(set(problems))
+
+
+def load_knowledge_base(errors_dir: Path, *, today: dt.date | None = None) -> KnowledgeBase:
+    """Read and check every file under errors_dir; raise ValidationFailed listing all problems."""
+    today = today or dt.date.today()
+    problems: list[Diagnostic] = []
+    providers: dict[str, Provider] = {}
+    errors: list[ErrorEntry] = []
+    if not errors_dir.is_dir():
+        raise ValidationFailed([diagnostic("EKB120", display_path(errors_dir), 1, 1)])
+
+    for child in sorted(errors_dir.iterdir()):
+        if child.name.startswith("."):
+            continue
+        if child.is_file():
+            if child.suffix in (".yaml", ".yml"):
+                problems.append(diagnostic("EKB121", display_path(child), 1, 1))
+            continue
+        if not SLUG.match(child.name):
+            problems.append(diagnostic("EKB122", display_path(child), 1, 1))
+            continue
+        provider_file = child / "_provider.yaml"
+        if not provider_file.is_file():
+            problems.append(diagnostic("EKB123", display_path(child), 1, 1))
+        else:
+            document, file_problems = _read_checked(provider_file, "provider.schema.json")
+            problems.extend(file_problems)
+            if document is not None and not file_problems:
+                providers[child.name] = Provider(child.name, provider_file, document.data)
+        for path in sorted(child.iterdir()):
+            if path.name == "_provider.yaml" or path.name.startswith("."):
+                continue
+            shown = display_path(path)
+            if path.is_dir():
+                problems.append(diagnostic("EKB124", shown, 1, 1))
+                continue
+            if path.suffix == ".yml":
+                problems.append(diagnostic("EKB125", shown, 1, 1))
+                continue
+            if path.suffix != ".yaml":
+                continue
+            if not SLUG.match(path.stem):
+                problems.append(diagnostic("EKB126", shown, 1, 1))
+                continue
+            document, file_problems = _read_checked(path, "error.schema.json")
+            problems.extend(file_problems)
+            if document is None:
+                continue
+            entry = ErrorEntry(id=f"{child.name}/{path.stem}", provider=child.name, slug=path.stem, path=path,
+                               source=f"errors/{child.name}/{path.name}", data=document.data, document=document)
+            if not file_problems:
+                problems.extend(entry_diagnostics(entry, today))
+                errors.append(entry)
+
+    problems.extend(across_diagnostics(errors))
+    if problems:
+        raise ValidationFailed(problems)
+    return KnowledgeBase(errors_dir=errors_dir, providers=providers, errors=errors)
+
+
+def _read_checked(path: Path, schema_name: str) -> tuple[YamlDocument | None, list[Diagnostic]]:
+    shown = display_path(path)
+    document, problems = read_yaml_file(path, shown)
+    if document is None:
+        return None, problems
+    if not isinstance(document.data, dict):
+        return None, [diagnostic("EKB114", shown, 1, 1)]
+    schema_line = SCHEMA_LINES[schema_name]
+    if document.first_line.strip() != schema_line:
+        problems.append(diagnostic("EKB127", shown, 1, 1, schema_line=schema_line))
+    problems.extend(schema_diagnostics(document, shown, schema_name))
+    return document, problems

@@ -1,0 +1,64 @@
+"""The knowledge base as the rest of errorkb sees it: providers, errors and where each value was written."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .yamlsafe import YamlDocument
+
+
+@dataclass
+class Provider:
+    slug: str
+    path: Path
+    data: dict
+
+    @property
+    def name(self) -> str:
+        return self.data["name"]
+
+
+@dataclass
+class ErrorEntry:
+    id: str
+    provider: str
+    slug: str
+    path: Path
+    source: str          # the path as shown in messages and edit links: errors/openai/x.yaml
+    data: dict
+    document: YamlDocument
+
+    @property
+    def url(self) -> str:
+        """Site-relative URL of the page, without a leading slash."""
+        return f"{self.id}/"
+
+    @property
+    def shown_path(self) -> str:
+        """The file's path as diagnostics show it."""
+        return display_path(self.path)
+
+    def position(self, *path, key: bool = False) -> tuple[int, int]:
+        return self.document.position(tuple(path), key=key)
+
+
+@dataclass
+class KnowledgeBase:
+    errors_dir: Path
+    providers: dict[str, Provider]
+    errors: list[ErrorEntry]
+
+    def by_id(self) -> dict[str, ErrorEntry]:
+        return {entry.id: entry for entry in self.errors}
+
+    def errors_of(self, provider: str) -> list[ErrorEntry]:
+        return [entry for entry in self.errors if entry.provider == provider]
+
+
+def display_path(path: Path) -> str:
+    """`path` relative to the working directory when it lies inside it, as diagnostics show it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

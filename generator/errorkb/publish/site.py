@@ -1,0 +1,166 @@
+"""Build, serve and write out the site: the MkDocs side of the `errorkb` command line.
+
+`build_site` builds strictly (a MkDocs warning fails it) into a temporary folder next to the
+target and swaps it into place only when the build succeeded, so a failed build leaves the
+previous site untouched.  `serve_site` serves with live reload, rebuilding when the errors
+folder, the templates or the docs change.  Both hand the project's errors folder, and the
+knowledge base already loaded from it, to the errorkb plugin (`mkdocs_config`), so what was
+validated is what is built.  `write_pages` writes the rendered pages and the hand-written docs
+to a folder for any other static-site engine.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from ..kb import KnowledgeBase
+from ..project import Project
+from .render import render_files
+
+
+class SiteError(Exception):
+    """The site could not be built; the message says why."""
+
+
+def show_mkdocs_messages(level: int) -> None:
+    """Print MkDocs' log messages at `level` and above to stderr, as the mkdocs command does."""
+    logger = logging.getLogger("mkdocs")
+    handler = next((h for h in logger.handlers if getattr(h, "errorkb", False)), None)
+    if handler is None:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
+        handler.errorkb = True
+        logger.addHandler(handler)
+    handler.setLevel(level)
+    logger.setLevel(min(level, logging.WARNING))  # warnings must still reach the strict-mode counters
+
+
+class _WarningCounter(logging.Handler):
+    def __init__(self):
+        super().__init__(level=logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+def mkdocs_config(project: Project, site_dir: Path, kb: KnowledgeBase | None = None, **options):
+    """MkDocs' configuration of the project, its errorkb plugin set to build the project's errors folder
+    (from `kb` when it was already loaded from there)."""
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import ConfigurationError
+
+    config = load_config(str(project.config_file), site_dir=str(site_dir), **options)
+    plugin = config.plugins.get("errorkb")
+    if plugin is None:
+        raise ConfigurationError(f"{project.config_file} does not list the errorkb plugin under plugins:")
+    plugin.use(project.errors_dir, kb)
+    return config
+
+
+def build_site(project: Project, site_dir: Path, kb: KnowledgeBase | None = None) -> None:
+    """Build the site into site_dir atomically; raise SiteError on any failure or warning."""
+    from mkdocs.commands.build import build
+    from mkdocs.exceptions import Abort, MkDocsException
+
+    site_dir = site_dir.resolve()
+    site_dir.parent.mkdir(parents=True, exist_ok=True)
+    show_mkdocs_messages(logging.ERROR)
+    staging = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.building-", dir=site_dir.parent))
+    counter = _WarningCounter()
+    mkdocs_logger = logging.getLogger("mkdocs")
+    mkdocs_logger.addHandler(counter)
+    try:
+        config = mkdocs_config(project, staging, kb, strict=True)
+        build(config)  # strict: any warning ends in Abort, whose message the counter's lines complete
+    except (Abort, MkDocsException) as error:
+        shutil.rmtree(staging, ignore_errors=True)
+        detail = str(error).strip() or type(error).__name__
+        if counter.messages:
+            detail += "\n" + "\n".join(counter.messages)
+        raise SiteError(detail) from None
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    finally:
+        mkdocs_logger.removeHandler(counter)
+    _swap_into_place(staging, site_dir)
+
+
+def _swap_into_place(staging: Path, site_dir: Path) -> None:
+    old = None
+    if site_dir.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.old-", dir=site_dir.parent))
+        os.rmdir(old)
+        os.rename(site_dir, old)
+    os.rename(staging, site_dir)
+    os.chmod(site_dir, 0o755)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def serve_site(project: Project, address: str, kb: KnowledgeBase | None = None) -> None:
+    """Serve the site with live reload: a change under the errors folder, the templates or docs/ rebuilds it."""
+    from mkdocs.commands.build import build
+    from mkdocs.livereload import LiveReloadServer
+
+    show_mkdocs_messages(logging.INFO)
+    site_dir = Path(tempfile.mkdtemp(prefix="errorkb-serve-"))
+    config = mkdocs_config(project, site_dir, kb, dev_addr=address)
+    host, port = config.dev_addr
+    serve_url = f"http://{host}:{port}/"
+
+    def builder(config=None):
+        if config is None:   # a rebuild: read everything again
+            config = mkdocs_config(project, site_dir, dev_addr=address)
+        config.site_url = serve_url
+        build(config, serve_url=serve_url)
+
+    server = LiveReloadServer(builder=builder, host=host, port=port, root=str(site_dir), mount_path="/")
+
+    def error_page(code: int) -> bytes | None:
+        page = site_dir / f"{code}.html"
+        return page.read_bytes() if code in (404, 500) and page.is_file() else None
+
+    server.error_handler = error_page
+    try:
+        builder(config)
+        server.watch(config.docs_dir)
+        server.watch(str(project.config_file))
+        config.plugins.on_serve(server, config=config, builder=builder)
+        try:
+            server.serve()
+        except KeyboardInterrupt:
+            logging.getLogger("mkdocs").info("Shutting down...")
+        finally:
+            server.shutdown()
+    finally:
+        shutil.rmtree(site_dir, ignore_errors=True)
+
+
+def write_pages(kb: KnowledgeBase, out_dir: Path, docs_dir: Path | None, repo_url: str | None = None) -> list[str]:
+    """Write hand-written docs (if given) and every rendered page into out_dir; return the paths written."""
+    files = render_files(kb, repo_url)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    if docs_dir is not None and docs_dir.is_dir():
+        for source in sorted(docs_dir.rglob("*")):
+            relative = source.relative_to(docs_dir).as_posix()
+            if source.is_file() and relative not in files:
+                target = out_dir / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source, target)
+                written.append(relative)
+    for relative, content in sorted(files.items()):
+        target = out_dir / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_text(content, encoding="utf-8")
+        written.append(relative)
+    return written

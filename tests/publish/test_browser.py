@@ -1,0 +1,140 @@
+"""The built site in a real browser (Debian's Chromium driven by Playwright): the paste box answers every test
+vector like the Python matcher, offers the right page for an SDK traceback, says plainly when nothing matches,
+is reachable from every page, and the site's own search finds a page by its exact signature."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import REPO, require_tool
+
+CHROMIUM = "/usr/bin/chromium"
+VECTORS = yaml.safe_load((REPO / "tests" / "search" / "vectors" / "match_vectors.yaml").read_text(encoding="utf-8"))
+LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+               "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def site_url(tmp_path_factory):
+    site = tmp_path_factory.mktemp("browser") / "site"
+    result = subprocess.run([sys.executable, "-m", "errorkb", "build", "-d", str(site)], cwd=REPO,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
+                                             functools.partial(_QuietHandler, directory=str(site)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    chromium = require_tool("chromium", CHROMIUM)
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=chromium, args=LAUNCH_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def home(browser, site_url):
+    page = browser.new_page()
+    page.goto(site_url)
+    page.wait_for_selector(".ekb-paste[data-ready='yes']", timeout=15000)
+    yield page
+    page.close()
+
+
+def _paste(page, text: str) -> dict:
+    """Put `text` in the paste box as a paste would, and read what the box shows."""
+    page.fill("#ekb-paste-input", text)
+    return page.evaluate("""() => {
+        const results = document.querySelector('#ekb-paste-results');
+        return {
+            ids: Array.from(results.querySelectorAll('li[data-id]')).map(li => li.dataset.id),
+            noMatch: results.querySelector('.ekb-no-match') ? results.querySelector('.ekb-no-match').textContent : null,
+            request: results.querySelector('a.ekb-request') ? results.querySelector('a.ekb-request').href : null,
+            guide: results.querySelector('.ekb-contribute') ? results.querySelector('.ekb-contribute').textContent : null,
+        };
+    }""")
+
+
+def test_paste_box_answers_every_vector(home):
+    wrong = []
+    for vector in VECTORS:
+        shown = _paste(home, vector["log"])
+        first = shown["ids"][0] if shown["ids"] else None
+        if first != vector["expect"] or (first is None and not shown["noMatch"]):
+            wrong.append(f"{vector['name']}: expected {vector['expect']}, shown {shown['ids']}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_openai_traceback_offers_invalid_api_key_first(home):
+    traceback = """Traceback (most recent call last):
+  File "/app/main.py", line 7, in <module>
+    response = client.chat.completions.create(model="gpt-4o", messages=messages)
+  File "/usr/lib/python3.12/site-packages/openai/_base_client.py", line 1047, in request
+    raise self._make_status_error_from_response(err.response) from None
+openai.AuthenticationError: Error code: 401 - {'error': {'message': 'Incorrect API key provided: sk-proj-****...****abcd. You can find your API key at https://platform.openai.com/account/api-keys.', 'type': 'invalid_request_error', 'param': None, 'code': 'invalid_api_key'}}"""
+    shown = _paste(home, traceback)
+    assert shown["ids"][0] == "openai/invalid-api-key"
+    home.click("#ekb-paste-results li[data-id='openai/invalid-api-key'] a")
+    home.wait_for_url("**/openai/invalid-api-key/")
+    assert "OpenAI API invalid API key" in home.title()
+
+
+def test_unrelated_log_gets_no_match_and_how_to_contribute(home):
+    shown = _paste(home, "npm ERR! code ERESOLVE\nnpm ERR! ERESOLVE unable to resolve dependency tree")
+    assert shown["ids"] == []
+    assert shown["noMatch"] == "No error in errorkb matches this text."
+    assert "errors/<provider>/<slug>.yaml" in shown["guide"]
+    assert shown["request"].startswith("https://github.com/errorkb/errorkb/issues/new?title=Add%20error%3A%20npm")
+
+
+def test_paste_box_is_reachable_from_every_page(browser, site_url):
+    page = browser.new_page()
+    page.goto(site_url + "anthropic/overloaded/")
+    page.click("a.ekb-paste-link")
+    page.wait_for_selector(".ekb-paste[data-ready='yes']", timeout=15000)
+    assert page.url.rstrip("/").endswith("#paste") or page.url.endswith("/#paste")
+    assert _paste(page, "anthropic.OverloadedError: Error code: 529 - {'type': 'error', 'error': "
+                        "{'type': 'overloaded_error', 'message': 'Overloaded'}}")["ids"][0] == "anthropic/overloaded"
+    page.close()
+
+
+def test_site_search_finds_a_page_by_its_exact_signature(browser, site_url):
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    page = browser.new_page()
+    page.goto(site_url)
+    query = page.locator("input[data-md-component='search-query']")
+    results = page.locator(".md-search-result__item > a")
+    # The search index loads in a web worker; a query typed before it is ready gets no answer, so type again.
+    for _ in range(30):
+        query.click()
+        query.fill("")
+        query.type("401 Incorrect API key provided")
+        try:
+            results.first.wait_for(state="visible", timeout=2000)
+            break
+        except PlaywrightTimeout:
+            continue
+    first = results.first.get_attribute("href")
+    assert "/openai/invalid-api-key/" in first, first
+    page.close()

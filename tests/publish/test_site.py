@@ -1,0 +1,173 @@
+"""The MkDocs site: strict build of the shipped errors, atomic builds, edit links, navigation, live reload."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, REPO, run_cli, write_mkdocs_config
+
+
+@pytest.fixture(scope="module")
+def shipped_site(tmp_path_factory):
+    site = tmp_path_factory.mktemp("shipped") / "site"
+    result = subprocess.run([sys.executable, "-m", "errorkb", "build", "-d", str(site)], cwd=REPO,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "WARNING" not in result.stderr
+    return site
+
+
+def test_shipped_errors_build_strictly(shipped_site):
+    kb_ids = [entry["id"] for entry in json.loads((shipped_site / "errors.json").read_text())["errors"]]
+    assert len(kb_ids) >= 10
+    for error_id in kb_ids:
+        page = (shipped_site / error_id / "index.html").read_text()
+        assert "Copy-paste commands" in page and "Step-by-step troubleshooting" in page
+    assert (shipped_site / "openai" / "index.html").is_file()
+    assert (shipped_site / "assets" / "errorkb" / "errorkb.css").is_file()
+
+
+def test_edit_link_opens_the_yaml_file(shipped_site):
+    page = (shipped_site / "openai" / "invalid-api-key" / "index.html").read_text()
+    edit = re.search(r'<a href="([^"]+)" title="Edit this page"', page)
+    assert edit and edit.group(1).endswith("/edit/main/errors/openai/invalid-api-key.yaml")
+
+
+def test_navigation_lists_index_pages_only(shipped_site):
+    page = (shipped_site / "openai" / "rate-limit" / "index.html").read_text()
+    nav = re.search(r'<nav class="md-nav md-nav--primary".*?</nav>\s*</div>', page, re.DOTALL).group(0)
+    assert 'href="../"' in nav or "OpenAI" in nav
+    for other in ("invalid-api-key/", "model-not-found/", "overloaded/"):
+        assert other not in nav
+
+
+def test_theme_features(shipped_site):
+    page = (shipped_site / "index.html").read_text()
+    config = json.loads(re.search(r'<script id="__config" type="application/json">(.*?)</script>', page).group(1))
+    assert {"content.code.copy", "navigation.instant"} <= set(config["features"])
+    assert page.count('data-md-color-scheme=') >= 2  # light and dark palettes
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(path.relative_to(folder)): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+def test_failed_build_leaves_previous_site_untouched(demo_tree, capsys):
+    config = write_mkdocs_config(demo_tree, demo_tree / "errors")
+    status, out, err = run_cli(capsys, "build", "-f", str(config), "-d", "site")
+    assert (status, err) == (0, ""), err
+    before = _snapshot(demo_tree / "site")
+    assert "demo/bad-token/index.html" in before
+
+    broken = demo_tree / "errors" / "demo" / "bad-token.yaml"
+    broken.write_text(broken.read_text().replace("title: Demo API bad token", "titel: Demo API bad token"))
+    status, out, err = run_cli(capsys, "build", "-f", str(config), "-d", "site")
+    assert status == 1
+    assert "errors/demo/bad-token.yaml:2:1: EKB201 unknown field 'titel': did you mean 'title'?" in err
+    assert _snapshot(demo_tree / "site") == before
+    assert sorted(p.name for p in demo_tree.iterdir() if p.name.startswith(".site")) == []
+
+
+def test_mkdocs_warning_fails_build_and_keeps_site(demo_tree, capsys):
+    config = write_mkdocs_config(demo_tree, demo_tree / "errors")
+    assert run_cli(capsys, "build", "-f", str(config), "-d", "site")[0] == 0
+    before = _snapshot(demo_tree / "site")
+    docs = demo_tree / "docs"
+    shutil.copytree(REPO / "docs", docs)
+    (docs / "contributing.md").write_text("# Contributing\n\nSee [the missing page](missing.md).\n")
+    config = write_mkdocs_config(demo_tree, demo_tree / "errors", docs_dir=docs)
+    status, out, err = run_cli(capsys, "build", "-f", str(config), "-d", "site")
+    assert status == 1
+    assert "missing.md" in err and "site was left as it was" in err
+    assert _snapshot(demo_tree / "site") == before
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _get(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return response.read().decode()
+
+
+def test_serve_reloads_when_an_error_file_changes(demo_tree):
+    config = write_mkdocs_config(demo_tree, demo_tree / "errors")
+    port = _free_port()
+    log = demo_tree / "serve.log"
+    server = subprocess.Popen([sys.executable, "-m", "errorkb", "serve", "-f", str(config), "-a", f"127.0.0.1:{port}"],
+                              cwd=demo_tree, stdout=log.open("w"), stderr=subprocess.STDOUT,
+                              env={**os.environ, "PYTHONPATH": str(REPO)})
+    url = f"http://127.0.0.1:{port}/demo/bad-token/"
+    try:
+        deadline = time.monotonic() + 60
+        page = ""
+        while time.monotonic() < deadline:
+            try:
+                page = _get(url)
+                break
+            except OSError:
+                time.sleep(0.3)
+        assert "Demo API bad token" in page
+        source = demo_tree / "errors" / "demo" / "bad-token.yaml"
+        source.write_text(source.read_text().replace("title: Demo API bad token", "title: Demo API token refused"))
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and "Demo API token refused" not in page:
+            time.sleep(0.5)
+            try:
+                page = _get(url)
+            except OSError:
+                pass
+        assert "Demo API token refused" in page
+
+        source.write_text(source.read_text().replace("title: Demo API token refused", "titel: Demo API token refused"))
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and "unknown field 'titel'" not in log.read_text():
+            time.sleep(0.3)
+        assert "errors/demo/bad-token.yaml:2:1: EKB201 unknown field 'titel': did you mean 'title'?" in log.read_text()
+        assert "Traceback" not in log.read_text()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_rendered_folder_builds_without_the_errorkb_plugin(demo_tree, capsys):
+    """`errorkb render` output is a complete docs folder: plain MkDocs, with no errorkb plugin, builds it strictly."""
+    status, _, err = run_cli(capsys, "render", "--out", "rendered", "--docs", str(REPO / "docs"))
+    assert (status, err) == (0, "")
+    config = (REPO / "mkdocs.yml").read_text()
+    config = re.sub(r"  - errorkb:\n(      .*\n|        .*\n)+", "", config)
+    assert "errorkb:" not in config
+    config = config.replace("docs_dir: docs", f"docs_dir: {demo_tree / 'rendered'}")
+    config = config.replace("custom_dir: docs/overrides", f"custom_dir: {demo_tree / 'rendered' / 'overrides'}")
+    (demo_tree / "plain.yml").write_text(config)
+    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-f", "plain.yml", "-d", "plain-site"],
+                            cwd=demo_tree, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    page = (demo_tree / "plain-site" / "demo" / "bad-token" / "index.html").read_text()
+    assert "Demo API bad token" in page and "Copy-paste commands" in page
+
+
+def test_errors_option_builds_the_folder_it_validated(tmp_path, monkeypatch, capsys):
+    """`errorkb --errors OTHER build` builds OTHER's errors, not the errors_dir written in mkdocs.yml."""
+    monkeypatch.chdir(REPO)
+    site = tmp_path / "site"
+    status, out, err = run_cli(capsys, "--errors", str(FIXTURES / "valid"), "build", "-d", str(site))
+    assert status == 0, err
+    assert (site / "demo" / "bad-token" / "index.html").is_file()
+    assert not (site / "openai").exists()
+    exported = json.loads((site / "errors.json").read_text())
+    assert sorted(error["id"] for error in exported["errors"]) == ["demo/bad-token", "demo/slow-down"]
