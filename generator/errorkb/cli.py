@@ -1,6 +1,6 @@
 """The `errorkb` command line: validate, build, serve, render, export, check, match, explain.
 
-Every command that reads the errors folder validates it first and, on problems, prints one
+Every command reads and validates the errors folder first and, on problems, prints one
 `path:line:column: CODE message` line each to stderr and exits with status 1.  Usage errors
 exit with status 2.  No command prints a traceback for bad input.  Where the errors folder is,
 and the rest of the project's settings, come from errorkb.project, read once.
@@ -30,20 +30,14 @@ def _load(project: Project) -> KnowledgeBase | None:
         return None
 
 
-def cmd_validate(args, project: Project) -> int:
-    kb = _load(project)
-    if kb is None:
-        return 1
+def cmd_validate(args, project: Project, kb: KnowledgeBase) -> int:
     print(f"errorkb: {len(kb.errors)} errors from {len(kb.providers)} providers are valid")
     return 0
 
 
-def cmd_build(args, project: Project) -> int:
+def cmd_build(args, project: Project, kb: KnowledgeBase) -> int:
     from .publish.site import SiteError, build_site
 
-    kb = _load(project)
-    if kb is None:
-        return 1
     try:
         build_site(project, args.site_dir, kb)
     except SiteError as error:
@@ -53,39 +47,30 @@ def cmd_build(args, project: Project) -> int:
     return 0
 
 
-def cmd_serve(args, project: Project) -> int:
+def cmd_serve(args, project: Project, kb: KnowledgeBase) -> int:
     from .publish.site import serve_site
 
-    kb = _load(project)
-    if kb is None:
-        return 1
     serve_site(project, args.address, kb)
     return 0
 
 
-def cmd_render(args, project: Project) -> int:
+def cmd_render(args, project: Project, kb: KnowledgeBase) -> int:
     from .publish.site import write_pages
 
-    kb = _load(project)
-    if kb is None:
-        return 1
     docs = None if args.pages_only else (args.docs or project.docs_dir)
     written = write_pages(kb, args.out, docs, project.repo_url)
     print(f"errorkb: wrote {len(written)} files to {args.out}")
     return 0
 
 
-def cmd_export(args, project: Project) -> int:
+def cmd_export(args, project: Project, kb: KnowledgeBase) -> int:
     from .publish.render import export_json
 
-    kb = _load(project)
-    if kb is None:
-        return 1
     sys.stdout.write(export_json(kb))
     return 0
 
 
-def cmd_check(args, project: Project) -> int:
+def cmd_check(args, project: Project, kb: KnowledgeBase) -> int:
     from concurrent.futures import ThreadPoolExecutor
 
     from rich.console import Console
@@ -94,9 +79,6 @@ def cmd_check(args, project: Project) -> int:
     from .search import index_for
     from .verify.checks import coverage_failures, run_scenario, scenario_items, static_failures
 
-    kb = _load(project)
-    if kb is None:
-        return 1
     by_id = kb.by_id()
     unknown = [error_id for error_id in args.ids if error_id not in by_id]
     if unknown:
@@ -127,15 +109,12 @@ def cmd_check(args, project: Project) -> int:
     return 1 if failures else 0
 
 
-def cmd_match(args, project: Project) -> int:
+def cmd_match(args, project: Project, kb: KnowledgeBase) -> int:
     import json
 
     from .publish.render import new_issue_url
     from .search import index_for, match
 
-    if args.top < 1:
-        print("errorkb: --top must be 1 or more", file=sys.stderr)
-        return 2
     if args.file in (None, "-"):
         text = sys.stdin.read()
     else:
@@ -144,9 +123,6 @@ def cmd_match(args, project: Project) -> int:
         except OSError as error:
             print(f"errorkb: cannot read {terminal_safe(args.file)}: {error.strerror}", file=sys.stderr)
             return 2
-    kb = _load(project)
-    if kb is None:
-        return 1
     results = [dict(result, url=project.site_url + result["url"].lstrip("/"))
                for result in match(index_for(kb), text, args.top)]
     if args.json:
@@ -166,14 +142,11 @@ NO_MATCH_HELP = """No error in errorkb matches this text.
 To add it, write errors/<provider>/<slug>.yaml (see docs/contributing.md) or ask for it: {issues}"""
 
 
-def cmd_explain(args, project: Project) -> int:
+def cmd_explain(args, project: Project, kb: KnowledgeBase) -> int:
     from rich.console import Console
 
     from .publish.explain import explain
 
-    kb = _load(project)
-    if kb is None:
-        return 1
     entry = kb.by_id().get(args.id)
     if entry is None:
         import difflib
@@ -184,6 +157,17 @@ def cmd_explain(args, project: Project) -> int:
         return 2
     explain(entry, kb, Console(), project.site_url)
     return 0
+
+
+def _positive(text: str) -> int:
+    """A whole number of 1 or more, for options that count."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of 1 or more, not {text!r}")
+    return value
 
 
 class _Parser(argparse.ArgumentParser):
@@ -224,14 +208,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="shellcheck every command and run it against the provider mock")
     check.add_argument("ids", nargs="*", help="error ids to check (default: all)")
-    check.add_argument("-j", "--jobs", type=int, default=8, help="scenarios run at once (default: 8)")
+    check.add_argument("-j", "--jobs", type=_positive, default=8, help="scenarios run at once (default: 8)")
     check.add_argument("--timeout", type=float, default=10.0, help="seconds per command (default: 10)")
     check.set_defaults(run=cmd_check)
 
     match = commands.add_parser("match", help="find the error page for a pasted log")
     match.add_argument("file", nargs="?", help="log file to read, or - for standard input (default)")
     match.add_argument("--json", action="store_true", help="print a JSON list, best match first")
-    match.add_argument("--top", type=int, default=5, help="how many matches at most (default: 5)")
+    match.add_argument("--top", type=_positive, default=5, help="how many matches at most (default: 5)")
     match.set_defaults(run=cmd_match)
 
     explain = commands.add_parser("explain", help="show an error's page in the terminal")
@@ -250,8 +234,11 @@ def main(argv: list[str] | None = None) -> int:
     except ProjectError as error:
         print(f"errorkb: {terminal_safe(str(error))}", file=sys.stderr)
         return 2
+    kb = _load(project)
+    if kb is None:
+        return 1
     try:
-        return args.run(args, project)
+        return args.run(args, project, kb)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

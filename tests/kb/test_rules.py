@@ -4,7 +4,6 @@ folder layout, and small edits of the valid demo error."""
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 from pathlib import Path
@@ -178,14 +177,6 @@ def test_EKB125_yml_extension(tmp_path, monkeypatch, capsys):
     (tree / "errors" / "demo" / "bad-token.yaml").rename(tree / "errors" / "demo" / "bad-token.yml")
     lines = _validate(capsys, monkeypatch, tree)
     assert "errors/demo/bad-token.yml:1:1: EKB125 rename the file to end in .yaml" in lines
-
-
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their permissions")
-def test_EKB113_unreadable_file(tmp_path, monkeypatch, capsys):
-    tree = _tree(tmp_path)
-    (tree / "errors" / "demo" / "bad-token.yaml").chmod(0)
-    assert "errors/demo/bad-token.yaml:1:1: EKB113 cannot read the file: Permission denied" in \
-        _validate(capsys, monkeypatch, tree)
 
 
 def test_EKB113_a_folder_named_like_a_file_cannot_be_read(tmp_path):

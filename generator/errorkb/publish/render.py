@@ -1,9 +1,10 @@
 """Render a validated knowledge base to Markdown pages with Jinja2: errors in, pages out.
 
 Knows nothing of MkDocs: `render_pages` returns {relative path: text} for every error
-page (<provider>/<slug>.md), provider page (<provider>/index.md) and the home page
-(index.md), plus errors.json; the MkDocs plugin adds them to a build and
-`errorkb render --out DIR` writes them to a folder for any other engine.
+page (<provider>/<slug>.md), provider page (<provider>/index.md), the home page (index.md)
+and the format page; `render_files` adds the files the site publishes beside them
+(errors.json from `export_json`, match-index.json, the assets).  The MkDocs plugin adds
+them to a build and `errorkb render --out DIR` writes them to a folder for any other engine.
 
 Every value from YAML reaches a template through an escaping filter: the environment's
 `finalize` escapes anything not already marked safe, so a forgotten filter cannot
@@ -70,18 +71,19 @@ def make_environment() -> jinja2.Environment:
         keep_trailing_newline=True,
         trim_blocks=False,
     )
-    environment.filters.update(inline=markup.inline, prose=_prose, code_block=markup.code_block, url=_url, link=_link)
+    environment.filters.update(inline=markup.inline, prose=_prose, code_block=markup.code_block,
+                               code_span=markup.code_span, html_text=markup.html_text, url=_url, link=_link)
     return environment
 
 
 def describe_scenario(scenario: dict) -> Markup:
-    """What a scenario checks, in a few words: ' (exit 22; output shows `x`)'."""
+    """What a scenario checks, in a few words, as HTML: ' (exit 22; output shows <code>x</code>)'."""
     checks = []
     if scenario.get("exit_status", 0):
         checks.append(f"exit {scenario['exit_status']}")
     shown = [text for stream in ("stdout", "stderr") for text in scenario.get(stream, {}).get("contains", [])]
     if shown:
-        checks.append("output shows " + ", ".join(f"<code>{markup.text(text)}</code>" for text in shown[:2]))
+        checks.append("output shows " + ", ".join(f"<code>{markup.html_text(text)}</code>" for text in shown[:2]))
     return Markup(f" ({'; '.join(checks)})") if checks else Markup("")
 
 

@@ -280,6 +280,81 @@ def _signature_message(signature: dict) -> str:
     return text
 
 
+def _literals(comp: Engine, err: dict, implicit: str | None) -> list[str]:
+    """An error's literals, normalised and cut, from its signature and literal patterns; the implicit code
+    literal and a literal containing a shorter, already fully specific one of the same error are left out."""
+    sig = err.get("signature") or {}
+    literals: list[str] = []
+    sources = [_signature_message(sig)] + [p["literal"] for p in err.get("patterns") or [] if "literal" in p]
+    for source in sources:
+        if not isinstance(source, str) or not source.strip():
+            continue
+        text = _truncate(_literal_text(comp, source))
+        if text and text != implicit and text not in literals:
+            literals.append(text)
+    forms = {text: comp.literal_forms(text)[0] for text in literals}
+    full = WEIGHTS["full"]
+
+    def subsumed(text: str) -> bool:
+        return any(other != text and len(forms[other]) == 1 and len(forms[text]) == 1
+                   and forms[other][0] in forms[text][0] and comp.alnum(forms[other][0]) >= full
+                   for other in literals)
+
+    return [text for text in literals if not subsumed(text)]
+
+
+def _regexes(err: dict) -> list[tuple[str, list, int]]:
+    """An error's regexes as (source with quotes unified, anchor candidates per alternative, specificity)."""
+    regexes = []
+    for p in err.get("patterns") or []:
+        if "regex" not in p:
+            continue
+        src = _QUOTE_CHARS.sub("'", p["regex"])
+        feature = js_incompatibility(src)
+        if feature:
+            raise ValueError(f"{err['id']}: regex uses {feature}, which JavaScript lacks: {p['regex']!r}")
+        try:
+            re.compile(src, flags_of("i"))
+        except re.error as exc:
+            raise ValueError(f"{err['id']}: bad regex {p['regex']!r}: {exc}") from None
+        branch_cands, spec = _regex_info(src)
+        regexes.append((src, branch_cands, spec))
+    return regexes
+
+
+def _regex_entry(src: str, branch_cands: list, spec: int, df: dict[str, int]) -> list:
+    """[source, anchors per alternative (word positions in the source where possible), specificity, pieces]."""
+    tokens = _TOKEN.findall(ascii_lower(src))
+    anchors = []
+    for cands in branch_cands:
+        words = [word for word, _ in _pick_anchor(cands, df)]
+        anchors.append([tokens.index(word) if word in tokens else word for word in words])
+    return [src, anchors if all(anchors) else [], spec, _required_pieces(src)]
+
+
+def _record(err: dict, slugs: list[str], lits: list, rxs: list, url_template: tuple[str, str]) -> list:
+    """One error's row of the index (see _columns): slug, title, provider, status, code, type, literals,
+    regexes, and its url when the template does not give it."""
+    sig = err.get("signature") or {}
+    provider, eid = err["provider"], err["id"]
+    slug = eid[len(provider) + 1:] if eid.startswith(provider + "/") else "/" + eid
+    code = _feature_token(sig.get("error_code"))
+    if code and code == eid.rsplit("/", 1)[-1].replace("-", "_"):
+        code = 1
+    title = err.get("title") or eid
+    words = eid.rsplit("/", 1)[-1].replace("-", " ")
+    if words and words in title:    # stored as [before, after] around the slug's words
+        cut = title.index(words)
+        title = [title[:cut], title[cut + len(words):]]
+    status = sig.get("http_status")
+    record = [slug, title, slugs.index(provider), status if isinstance(status, int) else 0,
+              code, _feature_token(sig.get("error_type")), lits, rxs]
+    url = err.get("url")
+    if url is not None and url != url_template[0] + eid + url_template[1]:
+        record.append(url)
+    return record
+
+
 def build_index(errors: list[dict], providers: dict[str, dict]) -> dict:
     """Compile the knowledge base into the matcher index (JSON-able; read by `match` and matcher.js).
 
@@ -291,99 +366,36 @@ def build_index(errors: list[dict], providers: dict[str, dict]) -> dict:
     comp = rules_engine()
     errors = sorted(errors, key=lambda e: e["id"])
     slugs = sorted(set(providers) | {e["provider"] for e in errors} | set(BUILTIN_HINTS))
-
+    codes = [_feature_token((err.get("signature") or {}).get("error_code")) for err in errors]
     code_df: dict[str, int] = {}
-    for err in errors:
-        code = _feature_token((err.get("signature") or {}).get("error_code"))
-        if code:
-            code_df[code] = code_df.get(code, 0) + 1
+    for code in filter(None, codes):
+        code_df[code] = code_df.get(code, 0) + 1
 
+    # First pass: every error's literals and regexes, and in how many errors each anchor word occurs.
     prepared = []
     df: dict[str, int] = {}
-    full = WEIGHTS["full"]
-    for err in errors:
-        sig = err.get("signature") or {}
-        code = _feature_token(sig.get("error_code"))
-        implicit = code if code and code_df[code] == 1 else None   # added by the matcher itself
-        literals: list[str] = []
-        sources = [_signature_message(sig)]
-        sources += [p["literal"] for p in err.get("patterns") or [] if "literal" in p]
-        for source in sources:
-            if not isinstance(source, str) or not source.strip():
-                continue
-            text = _truncate(_literal_text(comp, source))
-            if text and text != implicit and text not in literals:
-                literals.append(text)
-        # Drop a literal that contains a shorter one of the same error which is already fully specific.
-        forms = {text: comp.literal_forms(text)[0] for text in literals}
-        kept = []
-        for text in literals:
-            subsumed = any(
-                other != text and len(forms[other]) == 1 and len(forms[text]) == 1
-                and forms[other][0] in forms[text][0] and comp.alnum(forms[other][0]) >= full
-                for other in literals)
-            if not subsumed:
-                kept.append(text)
-        literals = kept
+    for err, code in zip(errors, codes):
+        literals = _literals(comp, err, code if code and code_df[code] == 1 else None)
         lit_cands = [_literal_anchor_candidates(comp, text) for text in literals]
-        regexes = []
-        for p in err.get("patterns") or []:
-            if "regex" not in p:
-                continue
-            src = _QUOTE_CHARS.sub("'", p["regex"])
-            feature = js_incompatibility(src)
-            if feature:
-                raise ValueError(f"{err['id']}: regex uses {feature}, which JavaScript lacks: {p['regex']!r}")
-            try:
-                re.compile(src, flags_of("i"))
-            except re.error as exc:
-                raise ValueError(f"{err['id']}: bad regex {p['regex']!r}: {exc}") from None
-            branch_cands, spec = _regex_info(src)
-            regexes.append((src, branch_cands, spec))
+        regexes = _regexes(err)
         words = {c[0] for cands in lit_cands for c in cands}
         words |= {c[0] for _, branches, _ in regexes for cands in branches for c in cands}
-        for tok in words:
-            df[tok] = df.get(tok, 0) + 1
+        for word in words:
+            df[word] = df.get(word, 0) + 1
         prepared.append((err, literals, lit_cands, regexes))
 
-    prefix, suffix = _url_template(errors)
+    # Second pass: anchors chosen with those counts, and the rows.
+    url_template = _url_template(errors)
     records = []
     for err, literals, lit_cands, regexes in prepared:
-        sig = err.get("signature") or {}
         lits = [[text] + [position for _, position in _pick_anchor(cands, df)]
                 for text, cands in zip(literals, lit_cands)]
-        rxs = []
-        for src, branch_cands, spec in regexes:
-            tokens = _TOKEN.findall(ascii_lower(src))
-            anchors = []
-            for cands in branch_cands:
-                words = [word for word, _ in _pick_anchor(cands, df)]
-                anchors.append([tokens.index(word) if word in tokens else word for word in words])
-            rxs.append([src, anchors if all(anchors) else [], spec, _required_pieces(src)])
-        status = sig.get("http_status")
-        provider = err["provider"]
-        eid = err["id"]
-        slug = eid[len(provider) + 1:] if eid.startswith(provider + "/") else "/" + eid
-        code = _feature_token(sig.get("error_code"))
-        if code and code == eid.rsplit("/", 1)[-1].replace("-", "_"):
-            code = 1
-        title = err.get("title") or eid
-        words = eid.rsplit("/", 1)[-1].replace("-", " ")
-        if words and words in title:    # stored as [before, after] around the slug's words
-            cut = title.index(words)
-            title = [title[:cut], title[cut + len(words):]]
-        record = [
-            slug, title, slugs.index(provider), status if isinstance(status, int) else 0,
-            code, _feature_token(sig.get("error_type")), lits, rxs,
-        ]
-        url = err.get("url")
-        if url is not None and url != prefix + err["id"] + suffix:
-            record.append(url)
-        records.append(record)
+        rxs = [_regex_entry(src, branch_cands, spec, df) for src, branch_cands, spec in regexes]
+        records.append(_record(err, slugs, lits, rxs, url_template))
 
     index = rules_index()
     hints = _provider_hints(providers, slugs)
-    index.update(providers=slugs, hints=hints, hint_groups=_hint_groups(hints), url=[prefix, suffix],
+    index.update(providers=slugs, hints=hints, hint_groups=_hint_groups(hints), url=list(url_template),
                  errors=_columns(records))
     return index
 
