@@ -27,17 +27,30 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="module")
-def site_url(tmp_path_factory):
-    site = tmp_path_factory.mktemp("browser") / "site"
-    result = subprocess.run([sys.executable, "-m", "errorkb", "build", "-d", str(site)], cwd=REPO,
+def _served_site(site: Path, *errors_option: str):
+    """Build the site (of the shipped errors, or of --errors FOLDER) and serve it on 127.0.0.1."""
+    result = subprocess.run([sys.executable, "-m", "errorkb", *errors_option, "build", "-d", str(site)], cwd=REPO,
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
                                              functools.partial(_QuietHandler, directory=str(site)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    return server, f"http://127.0.0.1:{server.server_address[1]}/"
+
+
+@pytest.fixture(scope="module")
+def site_url(tmp_path_factory):
+    server, url = _served_site(tmp_path_factory.mktemp("browser") / "site")
+    yield url
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def hostile_url(tmp_path_factory):
+    server, url = _served_site(tmp_path_factory.mktemp("hostile") / "site", "--errors",
+                               str(REPO / "tests" / "fixtures" / "hostile"))
+    yield url
     server.shutdown()
 
 
@@ -138,3 +151,23 @@ def test_site_search_finds_a_page_by_its_exact_signature(browser, site_url):
     first = results.first.get_attribute("href")
     assert "/openai/invalid-api-key/" in first, first
     page.close()
+
+
+@pytest.mark.parametrize("page_path", ["demo/emoji-title/", "demo/script-title/", "demo/"])
+def test_hostile_pages_run_no_script_and_show_the_text(browser, hostile_url, page_path):
+    page = browser.new_page()
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(hostile_url + page_path)
+    page.wait_for_load_state("networkidle")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    for link in page.locator("article a").all()[:20]:
+        link.focus()
+    page.wait_for_timeout(200)
+    body = page.inner_text("body")
+    page.close()
+    assert dialogs == []
+    assert "title: " not in body
+    if page_path == "demo/emoji-title/":
+        assert "OpenAI API key missing 🔑 [x](#){tabindex=0 autofocus=autofocus onfocus=alert(document.domain)}" in body

@@ -100,6 +100,34 @@ def test_hostile_yaml_shows_literally_and_injects_nothing(hostile_site):
         description == "Ends the attribute &quot;&gt;&lt;script&gt;alert(4)&lt;/script&gt; and more"
 
 
+def test_characters_above_the_bmp_cannot_break_out_of_the_front_matter(hostile_site):
+    """An emoji once made MkDocs drop the front matter (surrogate escapes), leaving it as live Markdown."""
+    html = (hostile_site / "demo" / "emoji-title" / "index.html").read_text()
+    collector = _Collector()
+    collector.feed(html)
+    text = re.sub(r"\s+", " ", "".join(collector.text))
+    assert "OpenAI API key missing 🔑 [x](#){tabindex=0 autofocus=autofocus onfocus=alert(document.domain)}" in text
+    assert "401 Demo token 🔑 rejected [click me](javascript:alert(9))" in text
+    assert "title:" not in text and "description:" not in text
+    for tag, attrs in collector.tags:
+        assert "onfocus" not in attrs and "autofocus" not in attrs, (tag, attrs)
+        assert not (attrs.get("href") or "").startswith("javascript:"), (tag, attrs)
+    assert "<title>OpenAI API key missing 🔑" in html
+    assert 'content="Emoji 😀 in the summary [click](javascript:alert(10)) too"' in html
+
+
+def test_front_matter_that_does_not_read_back_fails_loudly():
+    from errorkb.publish.render import RenderError, check_front_matter, front_matter
+
+    meta = {"title": "Lone \ud83d surrogate", "tags": ["x"]}
+    with pytest.raises(RenderError, match="errors/demo/x.yaml: the page's front matter does not parse"):
+        check_front_matter(front_matter(meta) + "\n\n# Body\n", meta, "errors/demo/x.yaml")
+    meta = {"title": "Fine 🔑 title"}
+    check_front_matter(front_matter(meta) + "\n", meta, "errors/demo/y.yaml")
+    with pytest.raises(RenderError, match="reads back as"):
+        check_front_matter('---\ntitle: "Other"\n---\n', meta, "errors/demo/y.yaml")
+
+
 def test_export_lists_every_error_with_all_fields(demo_tree, capsys):
     status, out, err = run_cli(capsys, "export")
     assert (status, err) == (0, "")

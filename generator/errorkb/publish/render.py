@@ -20,6 +20,7 @@ import re
 from pathlib import Path
 
 import jinja2
+import yaml
 from markupsafe import Markup
 
 from . import markup
@@ -87,9 +88,62 @@ def describe_scenario(scenario: dict) -> Markup:
     return Markup(f" ({'; '.join(checks)})") if checks else Markup("")
 
 
-def front_matter(value: str) -> Markup:
-    """A front-matter value: plain text, HTML-escaped (themes print titles and descriptions unescaped), as a YAML string."""
-    return Markup(json.dumps(html.escape(markup.plain(value), quote=True), ensure_ascii=True))
+class RenderError(Exception):
+    """A page could not be rendered safely; the message names the page and why."""
+
+
+# Characters YAML does not allow unescaped in a stream (C1 controls, DEL, BOM, non-characters), and
+# surrogates; json.dumps already escapes the C0 controls.
+_NOT_YAML_PRINTABLE = re.compile("[\x7f-\x9f\ufeff\ufffe\uffff\ud800-\udfff]")
+
+
+def _yaml_string(value: str) -> str:
+    """A YAML double-quoted string for `value`: JSON, with characters kept as they are (an emoji stays one
+    character, as libyaml requires) except those YAML cannot hold, which become backslash-u escapes."""
+    return _NOT_YAML_PRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(value, ensure_ascii=False))
+
+
+def front_matter(meta: dict) -> Markup:
+    """The front-matter block of a page: each value plain text, HTML-escaped (themes print titles and
+    descriptions unescaped), as a YAML string; `tags` a list of them."""
+    lines = ["---"]
+    for key, value in meta.items():
+        if isinstance(value, list):
+            lines.append(f"{key}: [{', '.join(_yaml_string(_meta_text(item)) for item in value)}]")
+        else:
+            lines.append(f"{key}: {_yaml_string(_meta_text(value))}")
+    lines.append("---")
+    return Markup("\n".join(lines))
+
+
+def _meta_text(value) -> str:
+    return html.escape(markup.plain(value), quote=True)
+
+
+_FRONT_MATTER = re.compile(r"^-{3}[ \t]*\n(.*?\n)(?:\.{3}|-{3})[ \t]*\n", re.DOTALL)
+
+
+def check_front_matter(page: str, meta: dict, where: str) -> None:
+    """Raise RenderError unless the page's front matter parses back, as MkDocs reads it (libyaml's safe
+    loader), to exactly `meta` written by `front_matter`: a block that does not parse would stay in the
+    page as live Markdown."""
+    block = _FRONT_MATTER.match(page)
+    try:
+        parsed = yaml.load(block.group(1), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) if block else None
+    except yaml.YAMLError as error:
+        raise RenderError(f"{where}: the page's front matter does not parse ({error}); no page was written") from None
+    expected = {key: [_meta_text(item) for item in value] if isinstance(value, list) else _meta_text(value)
+                for key, value in meta.items()}
+    if parsed != expected:
+        raise RenderError(f"{where}: the page's front matter reads back as {parsed!r}, not as written; "
+                          "no page was written")
+
+
+def _page(template: jinja2.Template, meta: dict, where: str, **context) -> str:
+    """A page from its template, its front matter checked to read back as written."""
+    page = _tidy(template.render(front_matter=front_matter(meta), **context))
+    check_front_matter(page, meta, where)
+    return page
 
 
 def page_path(entry: ErrorEntry) -> str:
@@ -150,24 +204,25 @@ def render_pages(kb: KnowledgeBase, repo_url: str | None = None) -> dict[str, st
             return _link(posixpath.relpath(page_path(other), here))
 
         related = [by_id[related_id] for related_id in entry.data.get("related", []) if related_id in by_id]
-        pages[page_path(entry)] = _tidy(error_template.render(
-            e=entry.data, entry=entry, provider=provider.data, related=related, link_to=link_to,
-            platform_names=PLATFORM_NAMES, describe_scenario=describe_scenario, title_yaml=front_matter(entry.data["title"]), signature_yaml=front_matter(entry.data["signature"]["text"]), description_yaml=front_matter(entry.data["summary"])))
+        meta = {"title": entry.data["title"], "description": entry.data["summary"],
+                "tags": [entry.data["signature"]["text"]]}
+        pages[page_path(entry)] = _page(error_template, meta, entry.source, e=entry.data, entry=entry,
+                                        provider=provider.data, related=related, link_to=link_to,
+                                        platform_names=PLATFORM_NAMES, describe_scenario=describe_scenario)
 
     for slug, provider in sorted(kb.providers.items()):
         entries = sorted(kb.errors_of(slug), key=lambda e: e.data["title"].casefold())
         description = f"{provider.name} API errors: " + "; ".join(e.data["signature"]["text"] for e in entries[:20])
-        pages[f"{slug}/index.md"] = _tidy(provider_template.render(
-            provider=provider.data, entries=entries, title_yaml=front_matter(f"{provider.name} errors"), description_yaml=front_matter(description)))
+        meta = {"title": f"{provider.name} errors", "description": description}
+        pages[f"{slug}/index.md"] = _page(provider_template, meta, str(provider.path), provider=provider.data,
+                                          entries=entries)
 
     providers = [{"slug": slug, "name": provider.name} for slug, provider in sorted(kb.providers.items())]
     counts = {slug: len(kb.errors_of(slug)) for slug in kb.providers}
-    pages["index.md"] = _tidy(home_template.render(
-        providers=providers, counts=counts, total=len(kb.errors), common=most_common(kb),
-        new_issue_url=new_issue_url(repo_url),
-        title_yaml=front_matter("Developer error messages explained"), description_yaml=front_matter(
-            "Developer error messages explained, with fixes and commands verified against API mocks."),
-    ))
+    meta = {"title": "Developer error messages explained",
+            "description": "Developer error messages explained, with fixes and commands verified against API mocks."}
+    pages["index.md"] = _page(home_template, meta, "the home page", providers=providers, counts=counts,
+                              total=len(kb.errors), common=most_common(kb), new_issue_url=new_issue_url(repo_url))
     pages["format.md"] = _tidy(environment.get_template("format.md.j2").render(sections=schema_sections(),
                                                                               rules=list(RULES.values())))
     return pages
