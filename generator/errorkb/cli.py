@@ -9,7 +9,9 @@ and the rest of the project's settings, come from errorkb.project, read once.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from .diagnostics import terminal_safe
@@ -227,8 +229,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _stop(signum, frame):
+    raise SystemExit(128 + signum)   # as for Ctrl-C: what a command had started is cleaned up on the way out
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _stop)
     try:
         project = load_project(args.config, args.errors)
     except ProjectError as error:

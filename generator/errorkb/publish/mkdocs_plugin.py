@@ -22,7 +22,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 
 from ..kb import KnowledgeBase, ValidationFailed, load_knowledge_base
-from .render import nav_for, page_path, render_files
+from .render import nav_for, page_dates, page_path, render_files
 
 
 class ErrorkbConfig(Config):
@@ -36,6 +36,7 @@ class ErrorkbPlugin(BasePlugin[ErrorkbConfig]):
         self.kb: KnowledgeBase | None = None
         self.errors_dir: Path | None = None
         self._given: tuple[Path, KnowledgeBase | None] | None = None
+        self.page_dates: dict[str, str] = {}
 
     def use(self, errors_dir: Path, kb: KnowledgeBase | None = None) -> None:
         """Build `errors_dir` instead of the configured errors_dir; `kb`, if given, was loaded from it."""
@@ -68,7 +69,14 @@ class ErrorkbPlugin(BasePlugin[ErrorkbConfig]):
         for entry in self.kb.errors:
             generated = files.get_file_from_path(page_path(entry))
             generated.edit_uri = posixpath.join(*Path(os.path.relpath(entry.path.resolve(), docs_dir)).parts)
+        self.page_dates = page_dates(self.kb)
         return files
+
+    def on_page_markdown(self, markdown, page, config, files):
+        """The date search engines see (sitemap.xml lastmod): an error page's `updated`, a provider page's latest,
+        any other page the knowledge base's latest, so that a build does not depend on the day it runs."""
+        page.update_date = self.page_dates.get(page.file.src_uri, self.page_dates.get("", page.update_date))
+        return markdown
 
     def on_serve(self, server, config, builder):
         if self.errors_dir is not None:

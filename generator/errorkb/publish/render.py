@@ -182,6 +182,19 @@ def most_common(kb: KnowledgeBase, count: int = HOME_COMMON_COUNT) -> list[Error
     return ranked[:count]
 
 
+def page_dates(kb: KnowledgeBase) -> dict[str, str]:
+    """The date each generated page last changed (YYYY-MM-DD): an error page's `updated`, a provider page's
+    latest; under "" the knowledge base's latest, for every other page."""
+    dates = {page_path(entry): entry.data["updated"] for entry in kb.errors}
+    for slug in kb.providers:
+        own = [entry.data["updated"] for entry in kb.errors_of(slug)]
+        if own:
+            dates[f"{slug}/index.md"] = max(own)
+    if kb.errors:
+        dates[""] = max(entry.data["updated"] for entry in kb.errors)
+    return dates
+
+
 def new_issue_url(repo_url: str | None) -> str:
     """Where a reader asks for a missing error: the repository's new-issue form, or the contributing guide."""
     return repo_url.rstrip("/") + "/issues/new" if repo_url else "contributing/"

@@ -1,8 +1,12 @@
 """Build, serve and write out the site: the MkDocs side of the `errorkb` command line.
 
-`build_site` builds strictly (a MkDocs warning fails it) into a temporary folder next to the
+`build_site` builds strictly (a MkDocs warning fails it) into a staging folder next to the
 target and swaps it into place only when the build succeeded, so a failed build leaves the
-previous site untouched.  `serve_site` serves with live reload, rebuilding when the errors
+previous site untouched.  It refuses a target that is or holds the project, lies in or holds
+the errors or docs folder, or is a folder errorkb did not build (every site and staging folder
+carries the SITE_MARKER file), and removes nothing else.  Builds of one target take turns
+under a lock; staging folders left by a killed build are removed by the next; the new site
+replaces the old in one atomic exchange (renameat2), so no moment shows a missing page.  `serve_site` serves with live reload, rebuilding when the errors
 folder, the templates or the docs change.  Both hand the project's errors folder, and the
 knowledge base already loaded from it, to the errorkb plugin (`mkdocs_config`), so what was
 validated is what is built.  `write_pages` writes the rendered pages and the hand-written docs
@@ -11,6 +15,9 @@ to a folder for any other static-site engine.
 
 from __future__ import annotations
 
+import ctypes
+import errno
+import fcntl
 import logging
 import os
 import shutil
@@ -62,45 +69,127 @@ def mkdocs_config(project: Project, site_dir: Path, kb: KnowledgeBase | None = N
     return config
 
 
+SITE_MARKER = ".errorkb-site"   # in every folder errorkb builds a site into; only such folders are ever removed
+_MARKER_TEXT = "Built by errorkb. errorkb replaces or removes only folders holding this file.\n"
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def check_target(project: Project, site_dir: Path) -> None:
+    """Raise SiteError if building into site_dir could replace anything errorkb did not build."""
+    target = site_dir.resolve()
+    shown = str(site_dir)
+    root = project.config_file.resolve().parent
+    if _inside(root, target):
+        raise SiteError(f"refusing to build into {shown}: it {'is' if target == root else 'holds'} the project "
+                        f"folder {root}; build into a folder of its own, such as site/")
+    for name, folder in (("errors", project.errors_dir), ("docs", project.docs_dir)):
+        folder = folder.resolve()
+        if _inside(target, folder) or _inside(folder, target):
+            relation = "is" if target == folder else ("lies inside" if _inside(target, folder) else "holds")
+            raise SiteError(f"refusing to build into {shown}: it {relation} the {name} folder {folder}")
+    home = Path.home().resolve()
+    if _inside(home, target):
+        raise SiteError(f"refusing to build into {shown}: it {'is' if target == home else 'holds'} your home "
+                        f"folder")
+    if target.exists() or target.is_symlink():
+        if not target.is_dir() or target.is_symlink():
+            raise SiteError(f"refusing to build into {shown}: it is not a folder")
+        if any(target.iterdir()) and not _is_previous_site(target):
+            raise SiteError(f"refusing to build into {shown}: the folder exists and is not a site errorkb built "
+                            f"(it has no {SITE_MARKER} file); choose another folder or empty it yourself")
+
+
+def _is_previous_site(folder: Path) -> bool:
+    """A site errorkb built: it has the marker (or, built before the marker existed, errorkb's own files)."""
+    if (folder / SITE_MARKER).is_file():
+        return True
+    return all((folder / name).is_file() for name in ("index.html", "errors.json", "match-index.json"))
+
+
+def _new_staging(site_dir: Path, kind: str) -> Path:
+    staging = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.{kind}-", dir=site_dir.parent))
+    (staging / SITE_MARKER).write_text(_MARKER_TEXT, encoding="utf-8")
+    return staging
+
+
+def _remove_stale_staging(site_dir: Path) -> None:
+    """Staging folders of builds that were killed (only errorkb's, by name and marker)."""
+    for kind in ("building", "old"):
+        for folder in site_dir.parent.glob(f".{site_dir.name}.{kind}-*"):
+            if folder.is_dir() and not folder.is_symlink() and (folder / SITE_MARKER).is_file():
+                shutil.rmtree(folder, ignore_errors=True)
+
+
 def build_site(project: Project, site_dir: Path, kb: KnowledgeBase | None = None) -> None:
-    """Build the site into site_dir atomically; raise SiteError on any failure or warning."""
+    """Build the site into site_dir atomically; raise SiteError on any failure, warning or unsafe target."""
     from mkdocs.commands.build import build
     from mkdocs.exceptions import Abort, MkDocsException
 
+    check_target(project, site_dir)
     site_dir = site_dir.resolve()
     site_dir.parent.mkdir(parents=True, exist_ok=True)
     show_mkdocs_messages(logging.ERROR)
-    staging = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.building-", dir=site_dir.parent))
-    counter = _WarningCounter()
-    mkdocs_logger = logging.getLogger("mkdocs")
-    mkdocs_logger.addHandler(counter)
+    lock_path = site_dir.parent / f".{site_dir.name}.lock"
+    with open(lock_path, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)     # builds of one target take turns
+        check_target(project, site_dir)      # what the previous holder of the lock left
+        _remove_stale_staging(site_dir)
+        staging = _new_staging(site_dir, "building")
+        counter = _WarningCounter()
+        mkdocs_logger = logging.getLogger("mkdocs")
+        mkdocs_logger.addHandler(counter)
+        try:
+            config = mkdocs_config(project, staging, kb, strict=True)
+            build(config)  # strict: any warning ends in Abort, whose message the counter's lines complete
+            (staging / SITE_MARKER).write_text(_MARKER_TEXT, encoding="utf-8")   # the build cleaned the folder
+        except (Abort, MkDocsException) as error:
+            shutil.rmtree(staging, ignore_errors=True)
+            detail = str(error).strip() or type(error).__name__
+            if counter.messages:
+                detail += "\n" + "\n".join(counter.messages)
+            raise SiteError(detail) from None
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        finally:
+            mkdocs_logger.removeHandler(counter)
+        _swap_into_place(staging, site_dir)
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one step (Linux renameat2 RENAME_EXCHANGE); False where the system cannot."""
     try:
-        config = mkdocs_config(project, staging, kb, strict=True)
-        build(config)  # strict: any warning ends in Abort, whose message the counter's lines complete
-    except (Abort, MkDocsException) as error:
-        shutil.rmtree(staging, ignore_errors=True)
-        detail = str(error).strip() or type(error).__name__
-        if counter.messages:
-            detail += "\n" + "\n".join(counter.messages)
-        raise SiteError(detail) from None
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    finally:
-        mkdocs_logger.removeHandler(counter)
-    _swap_into_place(staging, site_dir)
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    if ctypes.get_errno() in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
+        return False
+    raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()), str(b))
 
 
 def _swap_into_place(staging: Path, site_dir: Path) -> None:
-    old = None
-    if site_dir.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.old-", dir=site_dir.parent))
-        os.rmdir(old)
-        os.rename(site_dir, old)
+    """Put the staging folder at site_dir; the old site (errorkb's, see check_target) is removed."""
+    os.chmod(staging, 0o755)
+    if not site_dir.exists():
+        os.rename(staging, site_dir)
+        return
+    if _exchange(staging, site_dir):     # site_dir is the new site at once; staging holds the old one
+        shutil.rmtree(staging, ignore_errors=True)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.old-", dir=site_dir.parent))
+    os.rmdir(old)
+    os.rename(site_dir, old)
     os.rename(staging, site_dir)
-    os.chmod(site_dir, 0o755)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def serve_site(project: Project, address: str, kb: KnowledgeBase | None = None) -> None:
