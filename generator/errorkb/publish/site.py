@@ -4,8 +4,8 @@
 target and swaps it into place only when the build succeeded, so a failed build leaves the
 previous site untouched.  It refuses a target that is or holds the project, lies in or holds
 the errors or docs folder, or is a folder errorkb did not build (every site and staging folder
-carries the SITE_MARKER file), and removes nothing else.  Builds of one target take turns
-under a lock; staging folders left by a killed build are removed by the next; the new site
+carries the SITE_MARKER file), and removes nothing else.  Builds into one folder take turns
+under a lock on its parent; staging folders left by a killed build are removed by the next; the new site
 replaces the old in one atomic exchange (renameat2), so no moment shows a missing page.  `serve_site` serves with live reload, rebuilding when the errors
 folder, the templates or the docs change.  Both hand the project's errors folder, and the
 knowledge base already loaded from it, to the errorkb plugin (`mkdocs_config`), so what was
@@ -132,9 +132,9 @@ def build_site(project: Project, site_dir: Path, kb: KnowledgeBase | None = None
     site_dir = site_dir.resolve()
     site_dir.parent.mkdir(parents=True, exist_ok=True)
     show_mkdocs_messages(logging.ERROR)
-    lock_path = site_dir.parent / f".{site_dir.name}.lock"
-    with open(lock_path, "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)     # builds of one target take turns
+    lock = os.open(site_dir.parent, os.O_RDONLY)   # a lock on the parent folder: no lock file left behind
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)     # builds into one folder take turns
         check_target(project, site_dir)      # what the previous holder of the lock left
         _remove_stale_staging(site_dir)
         staging = _new_staging(site_dir, "building")
@@ -157,6 +157,8 @@ def build_site(project: Project, site_dir: Path, kb: KnowledgeBase | None = None
         finally:
             mkdocs_logger.removeHandler(counter)
         _swap_into_place(staging, site_dir)
+    finally:
+        os.close(lock)
 
 
 _RENAME_EXCHANGE = 2
