@@ -44,16 +44,23 @@ def diagnostic(code: str, path: str, line: int, column: int, *, details: tuple[s
     return Diagnostic(path, line, column, code, RULES[code].message.format(**fields), tuple(details), subject)
 
 
-# C0 and C1 control characters (but tab), and the Unicode bidirectional controls, which can reorder or
-# hide what a terminal shows.
-_UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# C0 and C1 control characters (but tab and, where kept, line feed), the Unicode bidirectional controls,
+# which can reorder or hide what a terminal shows, and lone surrogates.
+UNSAFE_CHARACTERS = "\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff"
+_UNSAFE = re.compile(f"[\n{UNSAFE_CHARACTERS}]")
+_UNSAFE_KEEPING_LINES = re.compile(f"[{UNSAFE_CHARACTERS}]")
 
 
-def terminal_safe(text: str) -> str:
+def _escape(match: re.Match) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def terminal_safe(text: str, keep_lines: bool = False) -> str:
     """`text` with every control and bidirectional-override character written as an escape (\\x1b, \\u202e),
-    so untrusted text cannot move the cursor, recolour, retitle the terminal or forge a line."""
-    return _UNSAFE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}",
-                       text)
+    so untrusted text cannot move the cursor, recolour, retitle the terminal or forge a line; with
+    keep_lines, line feeds stay (for prose and code shown on several lines)."""
+    return (_UNSAFE_KEEPING_LINES if keep_lines else _UNSAFE).sub(_escape, text)
 
 
 def _rules(*rules: Rule) -> dict[str, Rule]:
@@ -97,6 +104,11 @@ RULES: dict[str, Rule] = _rules(
          "Only regular files inside the errors folder are read."),
     Rule("EKB114", "not-a-mapping", "the file must be a mapping of field names to values",
          "An error file is a set of named fields."),
+    Rule("EKB115", "number-too-long", "a number of {digits} digits is too long: quote it to make it text",
+         "Converting a huge number takes unbounded time, and no field needs one."),
+    Rule("EKB116", "link-outside-errors", "this is a link to {target}, outside the errors folder: copy the file "
+                                          "or folder in instead",
+         "Validation and builds read only the errors folder; a link could read any file on the machine."),
     Rule("EKB120", "no-errors-folder", "errors folder not found",
          "There is nothing to validate or build without it."),
     Rule("EKB121", "file-outside-provider", "error files belong in errors/<provider>/<slug>.yaml: move it into a "
@@ -160,6 +172,9 @@ RULES: dict[str, Rule] = _rules(
          "A related link to the same page is noise."),
     Rule("EKB308", "unknown-related", "related error '{related}' does not exist{hint}",
          "A related link to a missing page would be broken."),
+    Rule("EKB310", "control-character", "{field} contains the character {character}, which can hide or reorder "
+                                        "what terminals and pages show: remove it",
+         "Control and bidirectional-override characters can forge terminal output or disguise text."),
     Rule("EKB309", "duplicate-signature", "signature is the same as in {other}: each error needs its own "
                                           "signature; merge the two or make this one exact",
          "Two pages for one signature split readers and search results."),

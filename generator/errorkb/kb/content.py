@@ -11,9 +11,40 @@ import datetime as dt
 import difflib
 import re
 
-from ..diagnostics import Diagnostic, diagnostic
+from ..diagnostics import UNSAFE_CHARACTERS, Diagnostic, diagnostic
 from .model import ErrorEntry
 from .pattern_syntax import js_incompatibility
+from .schema import field_name
+from .yamlsafe import YamlDocument
+
+# Control characters but tab and line feed (a carriage return can overwrite a terminal line),
+# bidirectional overrides, lone surrogates.
+_UNSAFE_TEXT = re.compile(f"[\r{UNSAFE_CHARACTERS}]")
+
+
+def text_diagnostics(document: YamlDocument, shown: str) -> list[Diagnostic]:
+    """Every text value or key holding a character that can hide or reorder what is shown (EKB310)."""
+    found = []
+    stack: list[tuple[tuple, object]] = [((), document.data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                stack.append((path + (key,), item))
+                bad = _UNSAFE_TEXT.search(key) if isinstance(key, str) else None
+                if bad:
+                    line, column = document.position(path + (key,), key=True)
+                    found.append(diagnostic("EKB310", shown, line, column, field=f"the key of {field_name(path + (key,))!r}",
+                                            character=f"U+{ord(bad.group()):04X}"))
+        elif isinstance(value, list):
+            stack.extend((path + (index,), item) for index, item in enumerate(value))
+        elif isinstance(value, str):
+            bad = _UNSAFE_TEXT.search(value)
+            if bad:
+                line, column = document.position(path)
+                found.append(diagnostic("EKB310", shown, line, column, field=field_name(path),
+                                        character=f"U+{ord(bad.group()):04X}"))
+    return found
 
 
 def regex_problem(pattern: str) -> tuple[str, dict] | None:

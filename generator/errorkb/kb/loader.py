@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 from ..diagnostics import Diagnostic, diagnostic
-from .content import across_diagnostics, entry_diagnostics
+from .content import across_diagnostics, entry_diagnostics, text_diagnostics
 from .model import ErrorEntry, KnowledgeBase, Provider, display_path
 from .schema import SCHEMA_LINES, schema_diagnostics
 from .yamlsafe import YamlDocument, read_yaml_file
@@ -37,19 +37,27 @@ def load_knowledge_base(errors_dir: Path, *, today: dt.date | None = None) -> Kn
     errors: list[ErrorEntry] = []
     if not errors_dir.is_dir():
         raise ValidationFailed([diagnostic("EKB120", display_path(errors_dir), 1, 1)])
+    root = errors_dir.resolve()
 
     for child in sorted(errors_dir.iterdir()):
         if child.name.startswith("."):
             continue
-        if child.is_file():
-            if child.suffix in (".yaml", ".yml"):
+        kind, problem = _classify(child, root)
+        if problem:
+            problems.append(problem)
+            continue
+        if kind != "dir":
+            if child.suffix.lower() in (".yaml", ".yml"):
                 problems.append(diagnostic("EKB121", display_path(child), 1, 1))
             continue
         if not SLUG.match(child.name):
             problems.append(diagnostic("EKB122", display_path(child), 1, 1))
             continue
         provider_file = child / "_provider.yaml"
-        if not provider_file.is_file():
+        provider_kind, problem = _classify(provider_file, root)
+        if problem:
+            problems.append(problem)
+        elif provider_kind == "missing":
             problems.append(diagnostic("EKB123", display_path(child), 1, 1))
         else:
             document, file_problems = _read_checked(provider_file, "provider.schema.json")
@@ -60,13 +68,18 @@ def load_knowledge_base(errors_dir: Path, *, today: dt.date | None = None) -> Kn
             if path.name == "_provider.yaml" or path.name.startswith("."):
                 continue
             shown = display_path(path)
-            if path.is_dir():
+            kind, problem = _classify(path, root)
+            if problem:
+                problems.append(problem)
+                continue
+            if kind == "dir":
                 problems.append(diagnostic("EKB124", shown, 1, 1))
                 continue
-            if path.suffix == ".yml":
+            suffix = path.suffix.lower()
+            if suffix == ".yml":
                 problems.append(diagnostic("EKB125", shown, 1, 1))
                 continue
-            if path.suffix != ".yaml":
+            if suffix != ".yaml":
                 continue
             if not SLUG.match(path.stem):
                 problems.append(diagnostic("EKB126", shown, 1, 1))
@@ -87,6 +100,23 @@ def load_knowledge_base(errors_dir: Path, *, today: dt.date | None = None) -> Kn
     return KnowledgeBase(errors_dir=errors_dir, providers=providers, errors=errors)
 
 
+def _classify(path: Path, root: Path) -> tuple[str, Diagnostic | None]:
+    """What a path under the errors folder is ("dir", "file" for anything else that exists, "missing"), or
+    why it must not be read: a link out of the errors folder, or one that leads nowhere."""
+    shown = display_path(path)
+    if path.is_symlink():
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return "missing", diagnostic("EKB113", shown, 1, 1, reason="it is a link that leads nowhere, or in a loop")
+        if target != root and root not in target.parents:
+            return "missing", diagnostic("EKB116", shown, 1, 1, target=str(target))
+    try:
+        return ("dir" if path.is_dir() else "file" if path.exists() else "missing"), None
+    except OSError as error:
+        return "missing", diagnostic("EKB113", shown, 1, 1, reason=error.strerror)
+
+
 def _read_checked(path: Path, schema_name: str) -> tuple[YamlDocument | None, list[Diagnostic]]:
     shown = display_path(path)
     document, problems = read_yaml_file(path, shown)
@@ -98,4 +128,5 @@ def _read_checked(path: Path, schema_name: str) -> tuple[YamlDocument | None, li
     if document.first_line.strip() != schema_line:
         problems.append(diagnostic("EKB127", shown, 1, 1, schema_line=schema_line))
     problems.extend(schema_diagnostics(document, shown, schema_name))
+    problems.extend(text_diagnostics(document, shown))
     return document, problems

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,8 +58,9 @@ class KnowledgeBase:
 
 
 def display_path(path: Path) -> str:
-    """`path` relative to the working directory when it lies inside it, as diagnostics show it."""
+    """`path` relative to the working directory when it lies inside it, as diagnostics show it (a link is
+    shown as the link, not where it leads)."""
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return str(Path(os.path.abspath(path)).relative_to(os.path.abspath(os.getcwd())))
     except ValueError:
         return str(path)

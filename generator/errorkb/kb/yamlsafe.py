@@ -11,7 +11,9 @@ Dates stay the text they were written as; the schema checks them.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,7 @@ from ..diagnostics import Diagnostic, diagnostic
 
 MAX_FILE_BYTES = 256 * 1024
 MAX_DEPTH = 16
+MAX_INT_DIGITS = 100          # far below Python's own limit on converting text to int (4300 digits)
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _resolver = yaml.resolver.Resolver()
@@ -68,12 +71,31 @@ def _line_column_of_offset(data: bytes, offset: int) -> tuple[int, int]:
 _TAB_IN_INDENT = re.compile(r"^[ ]*\t", re.MULTILINE)
 
 
+_KINDS = {stat.S_IFIFO: "a named pipe", stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device",
+          stat.S_IFSOCK: "a socket", stat.S_IFDIR: "a folder"}
+
+
 def read_yaml_file(path: Path, display: str) -> tuple[YamlDocument | None, list[Diagnostic]]:
-    """Read `path`; return the document, or None and the problems that stopped it."""
+    """Read `path`, a regular file, at most MAX_FILE_BYTES + 1 bytes of it; return the document, or None and
+    the problems that stopped it.  A named pipe or a device is refused before it is read from."""
     try:
-        raw = path.read_bytes()
+        handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as error:
         return None, [diagnostic("EKB113", display, 1, 1, reason=error.strerror)]
+    try:
+        kind = stat.S_IFMT(os.fstat(handle).st_mode)
+        if kind != stat.S_IFREG:
+            reason = f"it is {_KINDS.get(kind, 'not a regular file')}, not a regular file"
+            return None, [diagnostic("EKB113", display, 1, 1, reason=reason)]
+        with os.fdopen(handle, "rb", closefd=False) as stream:
+            raw = stream.read(MAX_FILE_BYTES + 1)
+    except OSError as error:
+        return None, [diagnostic("EKB113", display, 1, 1, reason=error.strerror)]
+    finally:
+        os.close(handle)
+    if len(raw) > MAX_FILE_BYTES:
+        size = max(len(raw), os.stat(path).st_size)
+        return None, [diagnostic("EKB101", display, 1, 1, kib=size // 1024, limit=MAX_FILE_BYTES // 1024)]
     return read_yaml_bytes(raw, display)
 
 
@@ -191,6 +213,10 @@ class _TreeBuilder:
         if resolved == "tag:yaml.org,2002:bool":
             return _constructor.construct_yaml_bool(node)
         if resolved == "tag:yaml.org,2002:int":
+            digits = sum(character.isdigit() for character in value)
+            if digits > MAX_INT_DIGITS:
+                self.problem(event.start_mark, "EKB115", digits=digits)
+                return None
             return _constructor.construct_yaml_int(node)
         if resolved == "tag:yaml.org,2002:float":
             return _constructor.construct_yaml_float(node)

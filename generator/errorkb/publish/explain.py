@@ -2,7 +2,8 @@
 
 Built from Rich renderables holding plain Text, never Rich markup or Markdown, so
 nothing in a YAML field is read as formatting: it is shown as written. `code` spans
-in prose are highlighted.
+in prose are highlighted.  Every value is passed through terminal_safe first (Rich lets
+escape sequences through), so no field can drive the terminal.
 """
 
 from __future__ import annotations
@@ -14,9 +15,22 @@ from rich.rule import Rule
 from rich.syntax import Syntax
 from rich.text import Text
 
-from . import markup
+from ..diagnostics import terminal_safe
 from ..kb import ErrorEntry, KnowledgeBase
+from . import markup
 from .display import PLATFORM_NAMES
+
+
+def _shown(value):
+    """The YAML data with every string made safe for a terminal (line feeds kept)."""
+    if isinstance(value, str):
+        return terminal_safe(value, keep_lines=True)
+    if isinstance(value, list):
+        return [_shown(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _shown(item) for key, item in value.items()}
+    return value
+
 
 def prose(value: str) -> Text:
     """Prose with `code` spans styled, everything else literal (parsed by markup, as on the site)."""
@@ -42,8 +56,8 @@ def _heading(title: str) -> Rule:
 
 
 def renderables(entry: ErrorEntry, kb: KnowledgeBase, base_url: str = "") -> list:
-    data = entry.data
-    provider = kb.providers[entry.provider].name if entry.provider in kb.providers else entry.provider
+    data = _shown(entry.data)
+    provider = _shown(kb.providers[entry.provider].name if entry.provider in kb.providers else entry.provider)
     signature = data["signature"]
     facts = [f"HTTP {signature['http_status']}" if signature.get("http_status") else None,
              f"type {signature['error_type']}" if signature.get("error_type") else None,
