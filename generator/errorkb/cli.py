@@ -80,6 +80,16 @@ def cmd_check(args, project: Project, kb: KnowledgeBase) -> int:
 
     from .search import index_for
     from .verify.checks import coverage_failures, run_scenario, scenario_items, static_failures
+    from .verify.sandbox import isolation_problem
+
+    problem = isolation_problem()
+    if problem and not args.unsafe_no_sandbox:
+        print(f"errorkb: cannot isolate contributed commands here: {problem}.\n"
+              "errorkb: refusing to run them; --unsafe-no-sandbox runs them anyway, with only a throwaway HOME "
+              "and process group between them and this machine", file=sys.stderr)
+        return 2
+    if problem:
+        print(f"errorkb: WARNING: running contributed commands WITHOUT a sandbox ({problem})", file=sys.stderr)
 
     by_id = kb.by_id()
     unknown = [error_id for error_id in args.ids if error_id not in by_id]
@@ -97,7 +107,8 @@ def cmd_check(args, project: Project, kb: KnowledgeBase) -> int:
                   console=console, transient=True, disable=not console.is_terminal) as progress:
         task = progress.add_task("scenarios", total=len(items))
         with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-            for outcome in pool.map(lambda item: run_scenario(item, index, timeout=args.timeout), items):
+            for outcome in pool.map(lambda item: run_scenario(item, index, timeout=args.timeout,
+                                                              isolate=problem is None), items):
                 progress.advance(task)
                 outcomes.append(outcome)
                 if outcome.failure is not None:
@@ -212,6 +223,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("ids", nargs="*", help="error ids to check (default: all)")
     check.add_argument("-j", "--jobs", type=_positive, default=8, help="scenarios run at once (default: 8)")
     check.add_argument("--timeout", type=float, default=10.0, help="seconds per command (default: 10)")
+    check.add_argument("--unsafe-no-sandbox", action="store_true",
+                       help="where commands cannot be isolated (not root, no bubblewrap), run them anyway")
     check.set_defaults(run=cmd_check)
 
     match = commands.add_parser("match", help="find the error page for a pasted log")

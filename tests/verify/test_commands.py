@@ -147,3 +147,18 @@ def test_a_real_looking_key_in_an_error_file_is_reported_where_it_stands():
         f"errors/openai/invalid-api-key.yaml:{line}:3: EKB403 `sk-proj-Tq\u2026` looks like a real OpenAI API key: "
         "never publish a key; write a placeholder such as `sk-proj-...` or use the variable (`$OPENAI_API_KEY`), "
         "and revoke the key if it is real"]
+
+
+def test_check_refuses_without_a_sandbox_unless_told(monkeypatch, capsys):
+    from conftest import run_cli
+    from errorkb.verify import sandbox
+
+    monkeypatch.chdir(REPO)
+    monkeypatch.setattr(sandbox, "isolation_problem", lambda: "the sandbox needs root (pretend)")
+    status, out, err = run_cli(capsys, "check", "ollama/model-not-found")
+    assert status == 2 and out == ""
+    assert "cannot isolate contributed commands here: the sandbox needs root (pretend)" in err
+    assert "--unsafe-no-sandbox" in err
+    status, out, err = run_cli(capsys, "check", "--unsafe-no-sandbox", "ollama/model-not-found")
+    assert "WARNING: running contributed commands WITHOUT a sandbox" in err
+    assert status == 0 and out.strip().endswith("0 failed"), err

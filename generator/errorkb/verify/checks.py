@@ -139,11 +139,12 @@ class ScenarioOutcome:
     shows_error: bool
 
 
-def run_scenario(item: ScenarioItem, index: dict, timeout: float = 10.0) -> ScenarioOutcome:
-    """Run one scenario verbatim in the sandbox and check everything it expects; `index` is the match index."""
+def run_scenario(item: ScenarioItem, index: dict, timeout: float = 10.0, isolate: bool = True) -> ScenarioOutcome:
+    """Run one scenario verbatim in the sandbox and check everything it expects; `index` is the match index.
+    isolate=False (--unsafe-no-sandbox) runs it without namespaces."""
     scenario = item.scenario
     result = run_command(item.command["run"], env=dict(scenario.get("env", {})), provider=item.entry.provider,
-                         mock_state=dict(scenario.get("mock", {})), timeout=timeout)
+                         mock_state=dict(scenario.get("mock", {})), timeout=timeout, isolate=isolate)
     problems = []
     if scenario.get("mock") and item.entry.provider not in MOCKED_PROVIDERS:
         problems.append(f"the scenario sets a mock state, but no mock simulates '{item.entry.provider}' "
@@ -154,6 +155,7 @@ def run_scenario(item: ScenarioItem, index: dict, timeout: float = 10.0) -> Scen
     if result.mock_errors:
         problems.append("the mock failed while answering (a bug in errorkb/verify/mocks): " +
                         result.mock_errors[-1].strip().splitlines()[-1])
+    problems.extend(f"it {escape}" for escape in result.escapes)
     problems.extend(_expectation_problems(scenario, result))
     showing = shows_error(index, item.entry, result.stdout + "\n" + result.stderr)
     if scenario["name"] == "fixed" and showing:

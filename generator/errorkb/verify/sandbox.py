@@ -1,71 +1,70 @@
-"""Run one shell command verbatim against local mocks of the providers' APIs.
+"""Run one contributed shell command, verbatim, isolated, against the local mocks of the providers' APIs.
 
-`run_command(command, env=..., provider=..., mock_state=...)` executes `bash -c <command>` in a
-throwaway HOME with only the scenario's environment (plus PATH, HOME, LANG and proxy/CA
-variables), and returns a `RunResult`.
+`run_command(command, env=..., provider=..., mock_state=...)` runs `<shell> -c <command>` and
+returns a `RunResult`.  Contributed commands are untrusted, so by default they run isolated
+(Linux namespaces through bubblewrap, as root):
 
-How requests reach the mocks (no real network is ever used; every socket the sandbox opens or
-points a client at is on 127.0.0.1):
+- network: a network namespace of their own, whose loopback holds only the mock network's
+  listeners (errorkb.verify.mock_network); no other host, local service or DNS resolver exists;
+- processes: a PID namespace (nothing outlives the command; the checker cannot be seen or
+  signalled), a new session (no terminal to inject into), an unprivileged user of its own
+  (uid POOL_UID_BASE + n) with no capabilities and no_new_privs;
+- files: the system read-only, a private empty HOME (/home/sandbox) and /tmp, and the real
+  HOME, /root, /home, /run and the checkout hidden (the Python install and its venv stay
+  readable, for commands that run python3);
+- limits: memory (RLIMIT_DATA), processes, file size, open files, CPU time, wall time, and the
+  output kept (OUTPUT_LIMIT per stream; past it the command is stopped).
 
-- Per run, three listeners on ephemeral 127.0.0.1 ports: a TLS server, a plain-HTTP server and an
-  HTTP proxy. Each request is routed by its Host (or its absolute URI, for the proxy) to the WSGI
-  app `providers.make_app(name, state, log)` of the provider that serves that host. One app per
-  provider per run, created on first use, so state changes persist within the run. The scenario's
-  `mock_state` (deep-copied) goes to `provider`; every other provider gets `{}`.
-- curl reads `$CURL_HOME/.curlrc`: `cacert` (the sandbox CA), `noproxy = *`, and `connect-to`
-  rules sending port 443 to the TLS server and everything else to the HTTP server. curl 7.88 uses
-  the first matching `connect-to` rule, so provider-specific rules (running: false) come first.
-  curl keeps the original Host header and TLS server name, so the mock sees the real host.
-- Other clients (Python urllib, requests, httpx) use HTTPS_PROXY/HTTP_PROXY: CONNECT to a mocked
-  https host is answered with 200 and the tunnelled connection is served by the same TLS code;
-  absolute-URI plain HTTP is served directly. CA variables (CURL_CA_BUNDLE, REQUESTS_CA_BUNDLE,
-  SSL_CERT_FILE) point at the sandbox CA.
-- The TLS certificate comes from a throwaway `trustme` CA made once per process; one server
-  certificate covers every https host pattern of every provider (wildcards too).
+After the command ends, the processes it left running are listed (they are then killed with the
+namespace).  `RunResult.escapes` names every attempt to leave the sandbox that the run showed:
+processes left behind, too much output, writes to the read-only system, denied access, other
+signals, memory exhaustion, and network access beyond the mocks.
 
-A host no mock serves: the TLS handshake is aborted (checked by SNI), plain HTTP gets 502, a
-proxy CONNECT gets 502; the body is "errorkb sandbox: no mock serves host <host>", and the host
-is listed in `RunResult.unmocked_hosts` ("host" or "host:port" for https, "http://host[:port]"
-for plain HTTP).
-
-`running: false` in `mock_state`: curl gets `connect-to` rules sending that provider's hosts to a
-bound but not listening port (connection refused, curl exit 7). Wildcard hosts cannot be named
-in a connect-to rule and are not covered. Through the proxy (Python clients) the request is
-answered with 502 and a body saying the mock is not running; a proxy cannot make the client see
-"connection refused".
-
-Thread-safe: every run has its own listeners, temp dirs, apps and log; only the CA and
-certificate files are shared (created once under a lock).
+Where namespaces cannot be used (not root, no bwrap), `isolation_problem()` says why and
+`run_command` raises SandboxUnavailable, unless called with isolate=False (errorkb check
+--unsafe-no-sandbox), which runs the command in its own process group only.
 """
 
 from __future__ import annotations
 
-import atexit
-import copy
+import ctypes
 import dataclasses
-import http.server
-import io
+import fcntl
+import functools
 import os
+import re
 import shutil
 import signal
 import socket
-import ssl
+import struct
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import traceback
-import urllib.parse
+from pathlib import Path
 
 from . import mocks
+from .mock_network import MockNetwork
 
-CONNECTION_TIMEOUT = 30.0  # seconds a server-side socket may wait for its client
+MEMORY_LIMIT = 1 << 30          # bytes of data (heap and private writable mappings) per process
+PROCESS_LIMIT = 128             # processes of the command's user at once
+FILE_SIZE_LIMIT = 64 << 20      # bytes per file written
+OPEN_FILES_LIMIT = 256
+TMPFS_SIZE = 256 << 20          # bytes in the sandbox's /tmp
+OUTPUT_LIMIT = 4 << 20          # bytes of stdout and of stderr kept; past it the command is stopped
+POOL_UID_BASE = 200_000         # the command runs as POOL_UID_BASE + a slot free in this process
+HOME_INSIDE = "/home/sandbox"
+FILES_INSIDE = "/run/errorkb"   # the command text, its environment, curl's configuration, the CA
+
+
+class SandboxUnavailable(Exception):
+    """Contributed commands cannot be isolated on this machine; the message says why."""
 
 
 @dataclasses.dataclass
 class RunResult:
-    exit_status: int  # bash's exit status; 128+N if killed by signal N; -1 on timeout
+    exit_status: int  # the shell's exit status; 128+N if killed by signal N; -1 on timeout
     stdout: str
     stderr: str
     requests: list  # request records appended by the mocks, all providers, in arrival order
@@ -73,548 +72,341 @@ class RunResult:
     timed_out: bool
     duration: float  # seconds, whole run including server start and stop
     mock_errors: list[str] = dataclasses.field(default_factory=list)  # tracebacks raised by mock apps
+    leftover: list[str] = dataclasses.field(default_factory=list)  # names of processes alive when it ended
+    output_cut: list[str] = dataclasses.field(default_factory=list)  # "stdout" / "stderr" past OUTPUT_LIMIT
+    escapes: list[str] = dataclasses.field(default_factory=list)  # attempts to leave the sandbox, named
 
 
 # ---------------------------------------------------------------------------------------------
-# Certificate authority and server certificate (once per process)
+# Can commands be isolated here?
 
-_cert_lock = threading.Lock()
-_ca = None
-_cert_dir = None
-_server_chain_files: dict[tuple[str, ...], str] = {}
+_CLONE_NEWNET = 0x40000000
+_libc = ctypes.CDLL(None, use_errno=True)
 
 
-def _remove_cert_dir() -> None:
-    if _cert_dir is not None:
-        shutil.rmtree(_cert_dir, ignore_errors=True)
+def _tools() -> dict[str, str | None]:
+    return {name: shutil.which(name) for name in ("bwrap", "setpriv", "prlimit", "env")}
 
 
-def _certificates(host_patterns: tuple[str, ...]) -> tuple[bytes, str]:
-    """Return (CA certificate PEM, path of the server key + chain PEM covering host_patterns)."""
-    global _ca, _cert_dir
-    with _cert_lock:
-        if _ca is None:
-            import trustme
+@functools.lru_cache(maxsize=None)
+def isolation_problem() -> str | None:
+    """Why contributed commands cannot be isolated on this machine, or None when they can."""
+    if sys.platform != "linux":
+        return "the sandbox needs Linux namespaces"
+    if os.geteuid() != 0:
+        return "the sandbox needs root to create namespaces and switch to an unprivileged user (run as root)"
+    missing = [name for name, path in _tools().items() if path is None]
+    if missing:
+        return f"the sandbox needs {', '.join(missing)} (apt-get install bubblewrap util-linux)"
+    outcome: dict = {}
 
-            _ca = trustme.CA(organization_name="errorkb sandbox")
-            _cert_dir = tempfile.mkdtemp(prefix="errorkb-sandbox-certs-")
-            atexit.register(_remove_cert_dir)
-        path = _server_chain_files.get(host_patterns)
-        if path is None:
-            cert = _ca.issue_cert(*host_patterns)
-            path = os.path.join(_cert_dir, f"server-{len(_server_chain_files)}.pem")
-            cert.private_key_and_cert_chain_pem.write_to_path(path)
-            _server_chain_files[host_patterns] = path
-        return _ca.cert_pem.bytes(), path
+    def probe():
+        outcome["status"] = _libc.unshare(_CLONE_NEWNET)
+        outcome["errno"] = ctypes.get_errno()
 
-
-def _split_host_port(hostport: str) -> tuple[str, int | None]:
-    """'api.x.com:443' -> ('api.x.com', 443); '[::1]:80' -> ('[::1]', 80); 'h' -> ('h', None)."""
-    host, sep, port = hostport.rpartition(":")
-    if sep and port.isdigit() and (not host.startswith("[") or host.endswith("]")):
-        return host, int(port)
-    return hostport, None
-
-
-def _https_host_patterns(providers) -> tuple[str, ...]:
-    names = set()
-    for mock in providers.PROVIDERS.values():
-        if mock.scheme == "https":
-            for host in mock.hosts:
-                names.add(_split_host_port(host)[0])
-    names.add("127.0.0.1")  # https to an IP literal (no SNI) reaches Host routing and is named there
-    return tuple(sorted(names))
-
-
-def _normalize_host(host: str, scheme: str) -> str:
-    """Lower-case, no trailing dot, no default port: the form passed to provider_for_host."""
-    host = host.strip().lower()
-    name, port = _split_host_port(host)
-    name = name.rstrip(".")
-    default_port = 443 if scheme == "https" else 80
-    if port is None or port == default_port:
-        return name
-    return f"{name}:{port}"
+    thread = threading.Thread(target=probe)
+    thread.start()
+    thread.join()
+    if outcome["status"] != 0:
+        return f"cannot create a network namespace: {os.strerror(outcome['errno'])}"
+    return None
 
 
 # ---------------------------------------------------------------------------------------------
-# Per-run state: routing, apps, log
+# Users, limits, the filesystem view
 
 
-class _Run:
-    def __init__(self, providers, provider: str, mock_state: dict, server_chain_file: str):
-        self.providers = providers
-        self.provider = provider
-        self.mock_state = copy.deepcopy(mock_state)
-        self.log: list = []
-        self.unmocked: set[str] = set()
-        self.mock_errors: list[str] = []
-        self._apps: dict[str, object] = {}
-        self._lock = threading.Lock()
-        self.ssl_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        self.ssl_context.load_cert_chain(server_chain_file)
-        self.ssl_context.set_alpn_protocols(["http/1.1"])
-        self.ssl_context.sni_callback = self._check_server_name
+_uid_lock = threading.Lock()
+_uids_in_use: set[int] = set()
 
-    def provider_for(self, host: str, scheme: str) -> str | None:
-        return self.providers.provider_for_host(host, scheme)
 
-    def is_running(self, name: str) -> bool:
-        return not (name == self.provider and self.mock_state.get("running") is False)
+def _take_uid() -> int:
+    with _uid_lock:
+        base = POOL_UID_BASE + (os.getpid() % 1000) * 100   # other errorkb processes take other ranges
+        uid = next(base + slot for slot in range(100) if base + slot not in _uids_in_use)
+        _uids_in_use.add(uid)
+        return uid
 
-    def app_for(self, name: str):
-        with self._lock:
-            app = self._apps.get(name)
-            if app is None:
-                state = self.mock_state if name == self.provider else {}
-                app = self.providers.make_app(name, state, self.log)
-                self._apps[name] = app
-            return app
 
-    def _check_server_name(self, ssl_object, server_name, context):
-        """SNI callback: abort the handshake for a host no https mock serves."""
-        if server_name is None:  # client sent no SNI (IP address): the Host header decides
-            return None
-        host = _normalize_host(server_name, "https")
-        if self.provider_for(host, "https") is None:
-            self.unmocked.add(host)
-            return ssl.ALERT_DESCRIPTION_UNRECOGNIZED_NAME
-        return None
+def _give_back_uid(uid: int) -> None:
+    with _uid_lock:
+        _uids_in_use.discard(uid)
 
-    def serve_tls(self, sock: socket.socket, address) -> None:
-        """TLS handshake on sock, then serve one HTTP request over it."""
-        sock.settimeout(CONNECTION_TIMEOUT)
-        try:
-            tls_sock = self.ssl_context.wrap_socket(sock, server_side=True)
-        except (ssl.SSLError, OSError):
-            return  # unmocked host (SNI), or the client gave up
-        try:
-            _Handler(tls_sock, address, _Endpoint(self, "https", is_proxy=False))
-        finally:
-            tls_sock.close()
+
+def _interpreter_paths() -> list[str]:
+    """The Python install and the venv, so that python3 works inside (read-only)."""
+    paths = {os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix)}
+    return sorted(path for path in paths if path not in ("/", "/usr"))
+
+
+def _hidden_paths() -> list[str]:
+    """Folders whose content the command must not see: homes, runtime folders, the checkout."""
+    candidates = ["/root", "/home", "/run", "/var/tmp", "/mnt", "/media", "/srv", str(Path.home()), os.getcwd()]
+    system = {"/", "/usr", "/etc", "/bin", "/lib", "/lib64", "/sbin", "/opt", "/var", "/tmp"}
+    hidden = []
+    for path in candidates:
+        path = os.path.realpath(path)
+        if path not in system and os.path.isdir(path) and path not in hidden:
+            hidden.append(path)
+    return sorted(hidden, key=len)   # parents first, so that a child's tmpfs lies on its parent's
+
+
+def _below(path: str, folder: str) -> bool:
+    return path != folder and path.startswith(folder.rstrip("/") + "/")
+
+
+def _bwrap_arguments(home: str, files: str, report_fd: int) -> list[str]:
+    args = [_tools()["bwrap"], "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+            "--size", str(TMPFS_SIZE), "--perms", "1777", "--tmpfs", "/tmp"]
+    for path in _hidden_paths():
+        args += ["--tmpfs", path]
+    hidden = _hidden_paths()
+    for path in _interpreter_paths():
+        for parent in reversed(Path(path).parents):   # folders bwrap makes on a tmpfs: traversable by the user
+            if any(_below(str(parent), folder) for folder in hidden):
+                args += ["--perms", "0755", "--dir", str(parent)]
+        args += ["--ro-bind", path, path]
+    args += ["--bind", home, HOME_INSIDE, "--ro-bind", files, FILES_INSIDE,
+             "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+             "--die-with-parent", "--new-session", "--clearenv", "--setenv", "PATH", "/usr/bin:/bin",
+             "--chdir", HOME_INSIDE, "--", "/bin/bash", "--noprofile", "--norc", "-c",
+             _launcher(report_fd)]
+    return args
+
+
+def _launcher(report_fd: int) -> str:
+    """The script bwrap starts as root inside the namespaces: it runs the command as the pool user, under the
+    limits, with exactly the scenario's environment, then reports the processes still alive."""
+    tools = _tools()
+    return f"""
+cmd=$(cat {FILES_INSIDE}/command)
+shell=$(cat {FILES_INSIDE}/shell)
+uid=$(cat {FILES_INSIDE}/uid)
+mapfile -d '' -t vars < {FILES_INSIDE}/env
+{tools['prlimit']} --data={MEMORY_LIMIT} --nproc={PROCESS_LIMIT} --fsize={FILE_SIZE_LIMIT} \\
+  --nofile={OPEN_FILES_LIMIT} --core=0 --cpu="$(cat {FILES_INSIDE}/cpu)" -- \\
+  {tools['setpriv']} --reuid="$uid" --regid="$uid" --clear-groups --inh-caps=-all --bounding-set=-all \\
+  --no-new-privs -- {tools['env']} -i "${{vars[@]}}" "$shell" -c "$cmd" {report_fd}>&-
+status=$?
+for p in /proc/[0-9]*; do
+  pid=${{p#/proc/}}
+  if [ "$pid" != 1 ] && [ "$pid" != $$ ] && read -r name < "$p/comm" 2>/dev/null; then
+    printf '%s\\n' "$name" >&{report_fd}
+  fi
+done
+exit $status
+"""
+
+
+def _loopback_up() -> None:
+    """Bring up `lo` in the calling thread's (new) network namespace."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        request = struct.pack("16sH14s", b"lo", 0, bytes(14))
+        flags = struct.unpack("16sH14s", fcntl.ioctl(sock, 0x8913, request))[1]     # SIOCGIFFLAGS
+        fcntl.ioctl(sock, 0x8914, struct.pack("16sH14s", b"lo", flags | 1, bytes(14)))  # SIOCSIFFLAGS, IFF_UP
+
+
+# ---------------------------------------------------------------------------------------------
+# Running and watching
 
 
 @dataclasses.dataclass
-class _Endpoint:
-    """What a connection handler needs: the run, the scheme it serves and whether it is the proxy.
-    Passed to BaseHTTPRequestHandler as its `server`."""
-
-    run: _Run
-    scheme: str
-    is_proxy: bool
+class _Output:
+    data: bytearray = dataclasses.field(default_factory=bytearray)
+    cut: bool = False
 
 
-def _no_mock_body(host: str) -> bytes:
-    return f"errorkb sandbox: no mock serves host {host}\n".encode()
-
-
-class _Handler(http.server.BaseHTTPRequestHandler):
-    """Serves one HTTP/1.1 request on a connection by calling a provider's WSGI app, then closes.
-    As the proxy, also answers CONNECT and absolute-URI requests."""
-
-    protocol_version = "HTTP/1.1"  # also makes http.server answer "Expect: 100-continue"
-    server_version = "errorkb-sandbox"
-
-    def log_message(self, format, *args):  # no access log on stderr
-        pass
-
-    def handle(self):
-        self.close_connection = True
-        self.handle_one_request()
-
-    # -- proxy ---------------------------------------------------------------------------
-    def do_CONNECT(self):
-        endpoint: _Endpoint = self.server
-        run = endpoint.run
-        if not endpoint.is_proxy:
-            self._send_text(405, "errorkb sandbox: CONNECT is only for the proxy\n")
+def _read_capped(pipe, output: _Output, stop) -> None:
+    """Keep at most OUTPUT_LIMIT bytes; past it, stop the command and drain the rest."""
+    while True:
+        chunk = pipe.read1(65536)
+        if not chunk:
             return
-        host, port = _split_host_port(self.path)
-        port = port or 443
-        https_name = _normalize_host(f"{host}:{port}", "https")
-        http_name = _normalize_host(f"{host}:{port}", "http")
-        if run.provider_for(https_name, "https") is not None:
-            self._start_tunnel()
-            run.serve_tls(self.connection, self.client_address)
-        elif (name := run.provider_for(http_name, "http")) is not None:
-            if not run.is_running(name):
-                self._send_text(502, _not_running_text(name))
-                return
-            self._start_tunnel()
-            _Handler(self.connection, self.client_address, _Endpoint(run, "http", is_proxy=False))
-        else:
-            run.unmocked.add(https_name if port == 443 else http_name)
-            self._send_text(502, _no_mock_body(https_name if port == 443 else http_name).decode())
-
-    def _start_tunnel(self):
-        self.wfile.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
-        self.wfile.flush()
-
-    # -- requests --------------------------------------------------------------------------
-    def _serve(self):
-        endpoint: _Endpoint = self.server
-        run = endpoint.run
-        scheme = endpoint.scheme
-        target = self.path
-        if endpoint.is_proxy:
-            parts = urllib.parse.urlsplit(self.path)
-            if parts.scheme != "http" or not parts.netloc:
-                self._send_text(400, "errorkb sandbox proxy: expected an absolute http:// URI\n")
-                return
-            raw_host = parts.netloc
-            target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        else:
-            raw_host = self.headers.get("Host", "")
-        host = _normalize_host(raw_host, scheme)
-        name = run.provider_for(host, scheme)
-        if name is None:
-            reported = host if scheme == "https" else f"http://{host}"
-            run.unmocked.add(reported)
-            self._read_body()
-            self._send_text(502, _no_mock_body(reported).decode())
-            return
-        if not run.is_running(name):
-            self._send_text(502, _not_running_text(name))
-            return
-        body = self._read_body()
-        environ = self._environ(scheme, raw_host, target, body)
-        self._call_app(run, name, environ)
-
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
-
-    def _read_body(self) -> bytes:
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            chunks = []
-            while True:
-                size_line = self.rfile.readline()
-                if not size_line:
-                    break
-                size = int(size_line.split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass  # trailers
-                    break
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-            return b"".join(chunks)
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length > 0 else b""
-
-    def _environ(self, scheme: str, raw_host: str, target: str, body: bytes) -> dict:
-        path, _, query = target.partition("?")
-        server_name, server_port = _split_host_port(raw_host)
-        environ = {
-            "REQUEST_METHOD": self.command,
-            "SCRIPT_NAME": "",
-            "PATH_INFO": urllib.parse.unquote_to_bytes(path).decode("latin-1"),
-            "QUERY_STRING": query,
-            "REQUEST_URI": target,
-            "RAW_URI": target,
-            "SERVER_NAME": server_name,
-            "SERVER_PORT": str(server_port or (443 if scheme == "https" else 80)),
-            "SERVER_PROTOCOL": self.request_version,
-            "REMOTE_ADDR": "127.0.0.1",
-            "CONTENT_LENGTH": str(len(body)),
-            "CONTENT_TYPE": self.headers.get("Content-Type", ""),
-            "wsgi.version": (1, 0),
-            "wsgi.url_scheme": scheme,
-            "wsgi.input": io.BytesIO(body),
-            "wsgi.errors": io.StringIO(),
-            "wsgi.multithread": True,
-            "wsgi.multiprocess": False,
-            "wsgi.run_once": False,
-        }
-        for key, value in self.headers.items():
-            name = "HTTP_" + key.upper().replace("-", "_")
-            if name in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH", "HTTP_TRANSFER_ENCODING"):
-                continue
-            environ[name] = f"{environ[name]},{value}" if name in environ else value
-        environ.setdefault("HTTP_HOST", raw_host)
-        return environ
-
-    def _call_app(self, run: _Run, name: str, environ: dict) -> None:
-        response = {"status": None, "headers": None, "sent": False}
-
-        def send_headers():
-            lines = [f"HTTP/1.1 {response['status']}\r\n"]
-            for key, value in response["headers"]:
-                if key.lower() not in ("connection", "transfer-encoding"):
-                    lines.append(f"{key}: {value}\r\n")
-            lines.append("Connection: close\r\n\r\n")
-            self.wfile.write("".join(lines).encode("latin-1"))
-            response["sent"] = True
-
-        def write(data: bytes):
-            if not response["sent"]:
-                send_headers()
-            if data and self.command != "HEAD":
-                self.wfile.write(data)
-
-        def start_response(status, headers, exc_info=None):
-            if exc_info and response["sent"]:
-                raise exc_info[1].with_traceback(exc_info[2])
-            response["status"] = status
-            response["headers"] = list(headers)
-            return write
-
-        try:
-            app = run.app_for(name)
-            result = app(environ, start_response)
-            try:
-                for chunk in result:
-                    write(chunk)
-                if not response["sent"]:
-                    send_headers()
-            finally:
-                if hasattr(result, "close"):
-                    result.close()
-        except (BrokenPipeError, ConnectionError, TimeoutError, ssl.SSLError):
-            return  # the client went away
-        except Exception:
-            run.mock_errors.append(f"mock {name} failed on {environ['REQUEST_METHOD']} "
-                                   f"{environ['REQUEST_URI']}:\n{traceback.format_exc()}")
-            if not response["sent"]:
-                self._send_text(500, f"errorkb sandbox: the {name} mock raised an exception\n")
-        errors = environ["wsgi.errors"].getvalue()
-        if errors:
-            run.mock_errors.append(f"mock {name} wrote to wsgi.errors:\n{errors}")
-
-    def _send_text(self, code: int, text: str) -> None:
-        body = text.encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "text/plain; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Connection", "close")
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
+        if len(output.data) < OUTPUT_LIMIT:
+            output.data += chunk[:OUTPUT_LIMIT - len(output.data)]
+        if len(output.data) >= OUTPUT_LIMIT and not output.cut and len(chunk) > 0:
+            output.cut = True
+            stop()
 
 
-def _not_running_text(name: str) -> str:
-    return (f"errorkb sandbox: the {name} mock is not running (mock state running: false); "
-            "a direct connection would be refused\n")
-
-
-# ---------------------------------------------------------------------------------------------
-# Listeners
-
-
-class _Listener:
-    """A socket on 127.0.0.1:<ephemeral>, an accept thread, and one thread per connection."""
-
-    def __init__(self, handle_connection):
-        self._handle_connection = handle_connection
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(128)
-        self.port = self.sock.getsockname()[1]
-        self._thread = threading.Thread(target=self._accept_loop, daemon=True)
-        self._thread.start()
-
-    def _accept_loop(self):
-        while True:
-            try:
-                conn, address = self.sock.accept()
-            except OSError:
-                return  # closed by close()
-            threading.Thread(target=self._serve, args=(conn, address), daemon=True).start()
-
-    def _serve(self, conn: socket.socket, address):
-        try:
-            conn.settimeout(CONNECTION_TIMEOUT)
-            self._handle_connection(conn, address)
-        except Exception:
-            pass  # a broken client connection must not disturb the run
-        finally:
-            conn.close()
-
-    def close(self):
-        try:
-            self.sock.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept()
-        except OSError:
-            pass
-        self.sock.close()
-        self._thread.join(timeout=2)
-
-
-def _serve_plain(run: _Run, conn: socket.socket, address) -> None:
-    """Plain-HTTP listener. A TLS ClientHello (https to a port other than 443) is served as TLS."""
-    first = conn.recv(1, socket.MSG_PEEK)
-    if first == b"\x16":
-        run.serve_tls(conn, address)
-    elif first:
-        _Handler(conn, address, _Endpoint(run, "http", is_proxy=False))
-
-
-def _serve_proxy(run: _Run, conn: socket.socket, address) -> None:
-    _Handler(conn, address, _Endpoint(run, "http", is_proxy=True))
-
-
-# ---------------------------------------------------------------------------------------------
-# Running the command
-
-
-def _default_path() -> str:
-    venv_bin = os.path.dirname(os.path.abspath(sys.executable))
-    parts = [venv_bin, "/usr/local/bin", "/usr/bin", "/bin"]
-    return ":".join(dict.fromkeys(parts))  # unique, in order
-
-
-def _curlrc(ca_file: str, tls_port: int, http_port: int, refused: list[str], closed_port: int) -> str:
-    lines = [f'cacert = "{ca_file}"', 'noproxy = "*"']
-    # curl 7.88 uses the first connect-to rule that matches: specific rules first.
-    for hostport in refused:
-        lines.append(f'connect-to = "{hostport}:127.0.0.1:{closed_port}"')
-    lines.append(f'connect-to = ":443:127.0.0.1:{tls_port}"')
-    lines.append(f'connect-to = "::127.0.0.1:{http_port}"')
-    return "\n".join(lines) + "\n"
-
-
-def _refused_hostports(providers, provider: str) -> list[str]:
-    """'host:port' of every non-wildcard host of the provider (for connect-to)."""
-    mock = providers.PROVIDERS.get(provider)
-    if mock is None:
-        return []
-    default_port = 443 if mock.scheme == "https" else 80
-    result = []
-    for hostport in mock.hosts:
-        host, port = _split_host_port(hostport)
-        if "*" not in host:
-            result.append(f"{host}:{port or default_port}")
-    return result
-
-
-def _kill_group(pgid: int) -> None:
-    try:
-        os.killpg(pgid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-def _execute(command: str, env: dict, cwd: str, timeout: float) -> tuple[int, bytes, bytes, bool]:
-    """Run `bash -c command` in its own process group; return (status, stdout, stderr, timed_out).
-
-    When bash exits, the rest of its process group (background jobs it left) is killed at once.
-    At the timeout the whole group is killed and the status is -1.
-    """
-    proc = subprocess.Popen(
-        ["bash", "-c", command], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-    )
-    output = {}
-
-    def read(name, pipe):
-        output[name] = pipe.read()
-
-    readers = [threading.Thread(target=read, args=("stdout", proc.stdout), daemon=True),
-               threading.Thread(target=read, args=("stderr", proc.stderr), daemon=True)]
+def _watch(proc: subprocess.Popen, stop, timeout: float) -> tuple[int, bytes, bytes, bool, list[str]]:
+    """Wait for `proc`, reading its output; stop it at the timeout.  (status, stdout, stderr, timed_out, cut)."""
+    outputs = {"stdout": _Output(), "stderr": _Output()}
+    readers = [threading.Thread(target=_read_capped, args=(getattr(proc, name), outputs[name], stop), daemon=True)
+               for name in ("stdout", "stderr")]
     for reader in readers:
         reader.start()
-
     fired = threading.Event()
 
     def on_timeout():
         fired.set()
-        _kill_group(proc.pid)  # bash is not reaped before this timer is cancelled: pid is still ours
+        stop()
 
     timer = threading.Timer(timeout, on_timeout)
     timer.start()
-    # Wait for bash to exit without reaping it, so its pid (= the group id) cannot be reused
-    # while the leftover group members are killed.
-    os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOWAIT)
-    timer.cancel()
-    _kill_group(proc.pid)
     proc.wait()
-    deadline = time.monotonic() + 2  # only a process that left the group can hold the pipes longer
+    timer.cancel()
     for reader in readers:
-        reader.join(timeout=max(0.0, deadline - time.monotonic()))
-    stdout = output.get("stdout", b"")
-    stderr = output.get("stderr", b"")
-    if any(reader.is_alive() for reader in readers):
-        stderr += b"\nerrorkb sandbox: output cut: a process outside the command's group held its pipes\n"
-
-    timed_out = fired.is_set() and proc.returncode == -signal.SIGKILL
-    if timed_out:
-        return -1, stdout, stderr, True
-    if proc.returncode < 0:
-        return 128 - proc.returncode, stdout, stderr, False  # killed by signal N: 128+N, as in bash
-    return proc.returncode, stdout, stderr, False
+        reader.join(timeout=2)
+    cut = [name for name, output in outputs.items() if output.cut]
+    stdout, stderr = bytes(outputs["stdout"].data), bytes(outputs["stderr"].data)
+    if fired.is_set():
+        return -1, stdout, stderr, True, cut
+    status = proc.returncode
+    return (128 - status if status < 0 else status), stdout, stderr, False, cut
 
 
-def run_command(command: str, *, env: dict[str, str], provider: str, mock_state: dict,
-                timeout: float = 10.0, providers=None) -> RunResult:
-    """Run `bash -c command` against the provider mocks; see the module docstring.
+def _run_isolated(command: str, shell: str, env: dict, network: MockNetwork, timeout: float):
+    """The command in its namespaces; (status, stdout, stderr, timed_out, cut, leftover)."""
+    uid = _take_uid()
+    home = tempfile.mkdtemp(prefix="errorkb-home-")
+    files = tempfile.mkdtemp(prefix="errorkb-files-")
+    report_read, report_write = os.pipe()
+    started: dict = {}
+    ready = threading.Event()
+
+    def launch():   # in a thread of its own: the network namespace it enters is this thread's alone
+        try:
+            if _libc.unshare(_CLONE_NEWNET) != 0:
+                raise SandboxUnavailable(f"cannot create a network namespace: {os.strerror(ctypes.get_errno())}")
+            _loopback_up()
+            network.start()
+            variables = {**env, **network.client_files(files, FILES_INSIDE), "HOME": HOME_INSIDE}
+            for name, value in (("command", command), ("shell", shutil.which(shell) or shell), ("uid", str(uid)),
+                                ("cpu", str(int(timeout) + 2))):
+                Path(files, name).write_text(value, encoding="utf-8")
+            Path(files, "env").write_bytes(b"".join(f"{key}={value}".encode() + b"\0"
+                                                    for key, value in variables.items()))
+            os.chmod(files, 0o755)
+            os.chown(home, uid, uid)
+            started["proc"] = subprocess.Popen(_bwrap_arguments(home, files, report_write), stdin=subprocess.DEVNULL,
+                                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                               pass_fds=(report_write,))
+        except BaseException as error:   # reported by the caller's thread
+            started["error"] = error
+        finally:
+            ready.set()
+        if "proc" in started:
+            started["proc"].wait()   # bwrap dies with this thread (--die-with-parent watches the parent thread)
+
+    thread = threading.Thread(target=launch, daemon=True)
+    thread.start()
+    try:
+        ready.wait()
+        os.close(report_write)
+        if "error" in started:
+            raise started["error"]
+        proc = started["proc"]
+
+        def stop():
+            try:
+                proc.kill()   # bwrap, and with it the PID namespace and everything in it
+            except ProcessLookupError:
+                pass
+
+        status, stdout, stderr, timed_out, cut = _watch(proc, stop, timeout)
+        thread.join(timeout=5)
+        with os.fdopen(report_read, "rb") as report:
+            report_read = -1
+            leftover = sorted(set(report.read(65536).decode("utf-8", "replace").split()))
+        return status, stdout, stderr, timed_out, cut, leftover
+    finally:
+        if report_read >= 0:
+            os.close(report_read)
+        shutil.rmtree(home, ignore_errors=True)
+        shutil.rmtree(files, ignore_errors=True)
+        _give_back_uid(uid)
+
+
+def _run_unisolated(command: str, shell: str, env: dict, network: MockNetwork, timeout: float):
+    """--unsafe-no-sandbox: only a process group and a throwaway HOME."""
+    home = tempfile.mkdtemp(prefix="errorkb-home-")
+    files = tempfile.mkdtemp(prefix="errorkb-files-")
+    try:
+        network.start()
+        variables = {**env, **network.client_files(files, files), "HOME": home}
+        proc = subprocess.Popen([shell, "-c", command], cwd=home, env=variables, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+
+        def stop():
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+
+        status, stdout, stderr, timed_out, cut = _watch(proc, stop, timeout)
+        stop()   # what the command left behind in its group
+        return status, stdout, stderr, timed_out, cut, []
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+        shutil.rmtree(files, ignore_errors=True)
+
+
+def _default_path() -> str:
+    venv_bin = os.path.dirname(os.path.abspath(sys.executable))
+    return ":".join(dict.fromkeys([venv_bin, "/usr/local/bin", "/usr/bin", "/bin"]))
+
+
+def run_command(command: str, *, env: dict[str, str], provider: str, mock_state: dict, timeout: float = 10.0,
+                providers=None, shell: str = "bash", isolate: bool = True) -> RunResult:
+    """Run `<shell> -c command` against the provider mocks; see the module docstring.
 
     env: the scenario's variables (the only ones the command sees besides the sandbox's own).
     provider: the provider whose mock gets mock_state. providers: a module-like object with
     PROVIDERS, provider_for_host and make_app (default: errorkb.verify.mocks).
+    Raises SandboxUnavailable when isolate is true and commands cannot be isolated here.
     """
     started = time.perf_counter()
-    if providers is None:
-        providers = mocks
-    ca_pem, server_chain_file = _certificates(_https_host_patterns(providers))
-    run = _Run(providers, provider, mock_state or {}, server_chain_file)
-
-    listeners: list[_Listener] = []
-    closed_sock = None
-    home = tempfile.mkdtemp(prefix="errorkb-home-")
-    curl_home = tempfile.mkdtemp(prefix="errorkb-curl-")
+    if isolate and isolation_problem():
+        raise SandboxUnavailable(isolation_problem())
+    network = MockNetwork(providers or mocks, provider, mock_state or {})
+    variables = {str(key): str(value) for key, value in (env or {}).items()}
+    variables.update({"PATH": _default_path(), "LANG": "C.UTF-8"})
     try:
-        tls = _Listener(run.serve_tls)
-        listeners.append(tls)
-        plain = _Listener(lambda conn, address: _serve_plain(run, conn, address))
-        listeners.append(plain)
-        proxy = _Listener(lambda conn, address: _serve_proxy(run, conn, address))
-        listeners.append(proxy)
-
-        refused = []
-        closed_port = 0
-        if run.mock_state.get("running") is False:
-            refused = _refused_hostports(providers, provider)
-            closed_sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            closed_sock.bind(("127.0.0.1", 0))  # bound, never listening: connection refused
-            closed_port = closed_sock.getsockname()[1]
-
-        ca_file = os.path.join(curl_home, "ca.pem")
-        with open(ca_file, "wb") as f:
-            f.write(ca_pem)
-        with open(os.path.join(curl_home, ".curlrc"), "w") as f:
-            f.write(_curlrc(ca_file, tls.port, plain.port, refused, closed_port))
-
-        proxy_url = f"http://127.0.0.1:{proxy.port}"
-        child_env = {str(k): str(v) for k, v in (env or {}).items()}
-        child_env.update({
-            "PATH": _default_path(),
-            "HOME": home,
-            "LANG": "C.UTF-8",
-            "CURL_HOME": curl_home,
-            "HTTPS_PROXY": proxy_url,
-            "HTTP_PROXY": proxy_url,
-            "https_proxy": proxy_url,
-            "http_proxy": proxy_url,
-            "NO_PROXY": "",
-            "no_proxy": "",
-            "CURL_CA_BUNDLE": ca_file,
-            "REQUESTS_CA_BUNDLE": ca_file,
-            "SSL_CERT_FILE": ca_file,
-        })
-
-        exit_status, stdout, stderr, timed_out = _execute(command, child_env, home, timeout)
+        runner = _run_isolated if isolate else _run_unisolated
+        status, stdout, stderr, timed_out, cut, leftover = runner(command, shell, variables, network, timeout)
     finally:
-        for listener in listeners:
-            listener.close()
-        if closed_sock is not None:
-            closed_sock.close()
-        shutil.rmtree(home, ignore_errors=True)
-        shutil.rmtree(curl_home, ignore_errors=True)
+        network.close()
+    result = RunResult(
+        exit_status=status, stdout=stdout.decode("utf-8", errors="replace"),
+        stderr=stderr.decode("utf-8", errors="replace"), requests=network.log, unmocked_hosts=network.unmocked,
+        timed_out=timed_out, duration=time.perf_counter() - started, mock_errors=network.mock_errors,
+        leftover=leftover, output_cut=cut)
+    result.escapes = escape_attempts(result)
+    return result
 
-    return RunResult(
-        exit_status=exit_status,
-        stdout=stdout.decode("utf-8", errors="replace"),
-        stderr=stderr.decode("utf-8", errors="replace"),
-        requests=run.log,
-        unmocked_hosts=sorted(run.unmocked),
-        timed_out=timed_out,
-        duration=time.perf_counter() - started,
-        mock_errors=run.mock_errors,
-    )
+
+# ---------------------------------------------------------------------------------------------
+# What a run shows of attempts to leave the sandbox
+
+_SCANNED = 65536   # characters at the end of each stream looked at for signs of attempts
+_SIGNS = [
+    (re.compile(r"([^\s:]{1,300}): Read-only file system"), "tried to write outside HOME and /tmp: {0} (the system is read-only)"),
+    (re.compile(r"'?([^\s':]{1,300})'?: Permission denied"),
+     "was denied access to {0}"),
+    (re.compile(r"kill: \(?(\d+)\)? - Operation not permitted"), "tried to signal process {0}, which is outside its "
+                                                                  "reach"),
+    (re.compile(r"MemoryError|Cannot allocate memory|std::bad_alloc|out of memory"),
+     f"ran out of its memory limit ({MEMORY_LIMIT >> 20} MiB of data per process)"),
+    (re.compile(r"Could not resolve host: (\S{1,300})|Temporary failure in name resolution|Name or service not known"),
+     "tried to resolve a host name ({0}): no DNS server is reachable, only the mocks"),
+    (re.compile(r"Network is unreachable|Failed to connect to ((?!127\.)\d+\.\d+\.\d+\.\d+) port"),
+     "tried to reach the network outside the mocks ({0})"),
+]
+
+
+def escape_attempts(result: RunResult) -> list[str]:
+    """Each attempt to leave the sandbox that `result` shows, named for the contributor."""
+    found = []
+    for name in result.leftover:
+        found.append(f"left a process running after it ended: {name} (killed with the sandbox)")
+    for stream in result.output_cut:
+        found.append(f"printed more than {OUTPUT_LIMIT >> 20} MiB on {stream}: the command was stopped and the rest "
+                     "dropped")
+    tail = result.stderr[-_SCANNED:] + "\n" + result.stdout[-_SCANNED:]
+    for pattern, message in _SIGNS:
+        for match in pattern.finditer(tail):
+            text = message.format(next((group for group in match.groups() if group), "any host"))
+            if text not in found:
+                found.append(text)
+    return found
