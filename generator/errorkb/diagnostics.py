@@ -166,6 +166,16 @@ RULES: dict[str, Rule] = _rules(
     Rule("EKB305", "regex-matches-empty", "regex matches empty text, so it would match every log: make it require "
                                           "some text",
          "A pattern that matches nothing-in-particular would claim every paste."),
+    Rule("EKB311", "regex-backtracking", "regex has {part}, which can take the browser's matcher seconds on a "
+                                         "crafted paste: {advice}",
+         "The paste box runs patterns in JavaScript's backtracking engine; nested or unbounded repetition lets one "
+         "paste freeze it."),
+    Rule("EKB312", "regex-not-linear", "regex uses syntax the linear-time engine lacks ({reason}): rewrite it "
+                                       "without lookaround or back-references",
+         "errorkb matches patterns with RE2 in Python, which answers any paste in linear time."),
+    Rule("EKB313", "regex-not-ascii", "regex holds the non-ASCII character {character}: match it with a literal "
+                                      "pattern instead",
+         "Case-insensitive matching of non-ASCII letters differs between the Python and browser engines."),
     Rule("EKB306", "duplicate-scenario-name", "two scenarios are named '{name}': rename one",
          "Scenario names identify checks in reports and tests."),
     Rule("EKB307", "related-to-itself", "an error cannot be related to itself",

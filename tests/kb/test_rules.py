@@ -119,6 +119,16 @@ EDITS = {
     "EKB305": ('  - regex: "demo token (rejected|refused)"', '  - regex: "x*"',
                "errors/demo/bad-token.yaml:52:12: EKB305 regex matches empty text, so it would match every log: "
                "make it require some text"),
+    "EKB311": ('  - regex: "demo token (rejected|refused)"', '  - regex: "demo (to+ken)+ rejected"',
+               "errors/demo/bad-token.yaml:52:12: EKB311 regex has the repeated group (to+ken)+, which can take the "
+               "browser's matcher seconds on a crafted paste: repeat a plain run instead, with no repetition or "
+               "alternatives inside the group"),
+    "EKB312": ('  - regex: "demo token (rejected|refused)"', '  - regex: "demo token (?=rejected)"',
+               "errors/demo/bad-token.yaml:52:12: EKB312 regex uses syntax the linear-time engine lacks (invalid perl "
+               "operator: (?=): rewrite it without lookaround or back-references"),
+    "EKB313": ('  - regex: "demo token (rejected|refused)"', '  - regex: "demo token (rejeté|refused)"',
+               "errors/demo/bad-token.yaml:52:12: EKB313 regex holds the non-ASCII character U+00E9: match it with a "
+               "literal pattern instead"),
     "EKB306": ("      - name: token-set", "      - name: token-set\n        stdout: {contains: [\"set\"]}\n"
                                           "      - name: token-set",
                "errors/demo/bad-token.yaml:30:7: EKB306 two scenarios are named 'token-set': rename one"),

@@ -13,7 +13,7 @@ import re
 
 from ..diagnostics import UNSAFE_CHARACTERS, Diagnostic, diagnostic
 from .model import ErrorEntry
-from .pattern_syntax import js_incompatibility
+from .pattern_syntax import backtracking_risk, js_incompatibility, linear_compile_problem
 from .schema import field_name
 from .yamlsafe import YamlDocument
 
@@ -58,6 +58,17 @@ def regex_problem(pattern: str) -> tuple[str, dict] | None:
         return "EKB304", {"feature": feature}
     if compiled.search(""):
         return "EKB305", {}
+    unlike_ascii = re.search(r"[^\x00-\x7f]", pattern)
+    if unlike_ascii:
+        return "EKB313", {"character": f"U+{ord(unlike_ascii.group()):04X}"}
+    linear = linear_compile_problem(pattern)
+    if linear:
+        return "EKB312", {"reason": linear}
+    risk = backtracking_risk(pattern)
+    if risk:
+        advice = ("bound it, as in .{0,200}" if "unbounded" in risk
+                  else "repeat a plain run instead, with no repetition or alternatives inside the group")
+        return "EKB311", {"part": risk, "advice": advice}
     return None
 
 

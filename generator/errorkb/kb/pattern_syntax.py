@@ -25,6 +25,26 @@ JS_INCOMPATIBLE: tuple[tuple[re.Pattern, str], ...] = (
 UNPARSED = re.compile(r"\\[0-9NU]|\{,")
 
 
+def linear_compile_problem(pattern: str) -> str | None:
+    """Why RE2, the linear-time engine the Python matcher uses, cannot compile `pattern`, or None."""
+    return compile_linear(pattern, case_sensitive=True)[1]
+
+
+def compile_linear(pattern: str, case_sensitive: bool = False):
+    """(`pattern` compiled by RE2 (google-re2), None) or (None, why RE2 cannot read it).  RE2 matches in time
+    linear in the text, whatever the pattern."""
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False
+    options.case_sensitive = case_sensitive
+    try:
+        return re2.compile(pattern, options=options), None
+    except re2.error as error:
+        reason = error.args[0] if error.args else "unsupported syntax"
+        return None, reason.decode() if isinstance(reason, bytes) else str(reason)
+
+
 def js_incompatibility(pattern: str) -> str | None:
     """What in `pattern` JavaScript lacks, or None."""
     for detector, feature in JS_INCOMPATIBLE:
@@ -201,3 +221,83 @@ def literal_runs(branch: str) -> tuple[list[str], int]:
             spec += 1 if lit.isalnum() else 0
     flush()
     return runs, spec
+
+
+# ---------------------------------------------------------------------------------------------
+# Regexes that could backtrack for long on a crafted paste
+
+MAX_REPEAT = 300   # the largest bound a wildcard may have
+
+
+def _repeat(src: str, j: int) -> tuple[int, int | None]:
+    """The quantifier at src[j]: (its length, its largest count: None when unbounded); (0, 1) for none."""
+    c = src[j:j + 1]
+    if c in ("*", "+"):
+        length, most = 1, None
+    elif c == "?":
+        length, most = 1, 1
+    elif c == "{":
+        m = re.match(r"\{([0-9]+)(,([0-9]*))?\}", src[j:])
+        if not m:
+            return 0, 1
+        length = m.end()
+        most = int(m.group(1)) if m.group(2) is None else (int(m.group(3)) if m.group(3) else None)
+    else:
+        return 0, 1
+    if src[j + length:j + length + 1] in ("?", "+"):
+        length += 1
+    return length, most
+
+
+# With ., what can run across spaces and words alike (\s cannot: the matcher collapses every run of spaces).
+_WIDE_ESCAPES = ("\\W", "\\D")
+
+
+def backtracking_risk(src: str) -> str | None:
+    """The part of a regex that can make a backtracking engine (the browser's) slow on a crafted paste, or None:
+    a repeated group that holds an unbounded repetition or alternatives (`(a+)+`, `(a|ab)*`: exponential), or an
+    unbounded wildcard (`.*`, `[^x]+`, `\\W+`: quadratic over a long paste)."""
+    i, n = 0, len(src)
+    while i < n:
+        c = src[i]
+        if c == "\\":
+            atom, end = src[i:i + 2], i + 2
+        elif c == "[":
+            end = skip_class(src, i)
+            atom = src[i:end]
+        elif c == "(":
+            end = skip_group(src, i)
+            atom = src[i:end]
+        else:
+            atom, end = c, i + 1
+        length, most = _repeat(src, end)
+        if atom.startswith("(") and (most is None or most > 1) and length:
+            inner = atom[1:-1]
+            if inner.startswith("?:"):
+                inner = inner[2:]
+            if len(split_alternatives(inner)) > 1 or _has_unbounded(inner):
+                return f"the repeated group {atom}{src[end:end + length]}"
+        wide = atom == "." or atom in _WIDE_ESCAPES or (atom.startswith("[^") and " " not in atom
+                                                           and "\\s" not in atom)
+        if wide and length and most is None:
+            return f"the unbounded {atom}{src[end:end + length]}"
+        if atom.startswith("("):
+            inner_risk = backtracking_risk(atom[1:-1].removeprefix("?:"))
+            if inner_risk:
+                return inner_risk
+        i = end + length
+    return None
+
+
+def _has_unbounded(src: str) -> bool:
+    i, n = 0, len(src)
+    while i < n:
+        c = src[i]
+        end = i + 2 if c == "\\" else skip_class(src, i) if c == "[" else skip_group(src, i) if c == "(" else i + 1
+        length, most = _repeat(src, end)
+        if length and most is None:
+            return True
+        if c == "(" and _has_unbounded(src[i + 1:end - 1]):
+            return True
+        i = end + length
+    return False

@@ -10,9 +10,11 @@ Algorithm
 ---------
 1. Normalise the paste (`Engine.normalise_lines`): strip ANSI escape sequences, undo JSON /
    Python-repr escaping (\\" \\' \\n \\uXXXX \\xXX, repeated for nested
-   escaping), strip ANSI again, drop control characters, turn every kind of quote
+   escaping), strip ANSI again, drop control characters, fold the Kelvin sign and
+   the long s (RE2 would equate them with k and s), turn every kind of quote
    into ', "…" into "...", collapse whitespace, strip terminal box borders
-   (│ ┃ | ╭ ╰ ─ ...) at line edges, drop empty and border-only lines.
+   (│ ┃ | ╭ ╰ ─ ...) at line edges, drop empty and border-only lines, and cut a
+   line longer than LINE_CAP UTF-16 units into pieces, read as wrapped lines.
 2. Mask variable parts (`Engine.mask`, rules.MASK_RULES) the way error-grouping systems
    parameterise messages: URLs, e-mails, masked keys (sk-abc1***wxyz), API keys, uuids,
    request/message ids, org ids, long hex ids, file paths, model names (known
@@ -36,7 +38,7 @@ Algorithm
    If neither form matches, a literal with a variable part and three or more
    tokens may match *fuzzily*: its masked tokens appear in order in the masked
    window with at most two extra tokens in between ("model '<model>' was not
-   found"), at a penalty.  A *regex* is compiled with the index's
+   found"), at a penalty.  A *regex* is compiled by RE2 (time linear in the text) with the index's
    `regex_flags` ("i") and searched in the normalised, unmasked window text
    with lines joined by one space; its quotes are unified at build time like
    the text's, so ['"] works.  A short paste (one window of at most `short`
@@ -135,6 +137,7 @@ from __future__ import annotations
 import math
 import re
 
+from ..kb.pattern_syntax import compile_linear
 from .rules import INDEX_VERSION
 
 def flags_of(flags: str) -> int:
@@ -168,6 +171,18 @@ def ascii_lower(text: str) -> str:
     return _UPPER.sub(lambda m: m.group(0).lower(), text)
 
 
+def _pattern_regex(src: str, flags: int):
+    """A pattern regex compiled by RE2, which answers in time linear in the text (validation makes sure every
+    pattern compiles there); Python's `re` only for an index made from unvalidated patterns; None if neither."""
+    linear, _ = compile_linear(src, case_sensitive=not flags & re.IGNORECASE)
+    if linear is not None:
+        return linear
+    try:
+        return re.compile(src, flags)
+    except re.error:
+        return None
+
+
 # ----------------------------------------------------------------------------- compiled index
 
 
@@ -190,6 +205,8 @@ class Engine:
         self.block: int = index["block"]
         self.gap: int = index["gap"]
         self.short: int = index["short"]
+        self.line_cap: int = index["line"]
+        self.fold: dict[str, str] = index["fold"]
         self.fuzzy_extra: int = index["fuzzy_extra"]
         self.fuzzy_min: int = index["fuzzy_min"]
         self.nprov = len(index["providers"])
@@ -251,10 +268,7 @@ class Engine:
                         best = tok
                 self._add_literal(e_idx, code, [[best]] if len(best) >= 4 else [])
             for src, anchors, spec, required in regexes:
-                try:
-                    rx = re.compile(src, regex_flags)
-                except re.error:
-                    rx = None
+                rx = _pattern_regex(src, regex_flags)
                 tokens = self.re["token"].findall(ascii_lower(src))
                 alternatives = [[tokens[a] if isinstance(a, int) else a for a in alt] for alt in anchors]
                 self._register(len(self.patterns), alternatives)
@@ -318,6 +332,7 @@ class Engine:
             t = new
         t = R["ansi"].sub("", t)
         t = R["ctrl"].sub("", t)
+        t = R["fold"].sub(lambda m: self.fold[m.group()], t)
         t = R["quotes"].sub("'", t)
         t = R["ellipsis"].sub("...", t)
         t = R["spaces"].sub(" ", t)
@@ -334,17 +349,35 @@ class Engine:
             if not line:
                 wrapped_prev = False
                 continue
-            if wrapped_prev:
-                head = R["wrap_head"].search(line)
-                tail = R["wrap_tail"].search(lines[-1])
-                if head and tail:
-                    word = (tail.group(0) + head.group(0)).lower()
-                    if len(word) >= 4:
-                        extras[-1].append(word)
-            lines.append(line)
-            extras.append([])
+            for piece in self._cut(line):   # a piece after a cut is a wrapped line, like a terminal's
+                if wrapped_prev:
+                    head = R["wrap_head"].search(piece)
+                    tail = R["wrap_tail"].search(lines[-1])
+                    if head and tail:
+                        word = (tail.group(0) + head.group(0)).lower()
+                        if len(word) >= 4:
+                            extras[-1].append(word)
+                lines.append(piece)
+                extras.append([])
+                wrapped_prev = True
             wrapped_prev = width >= 60 and raw_widths[i] >= width - 2
         return lines, extras
+
+    def _cut(self, line: str) -> list[str]:
+        """A line cut into pieces of at most `line` UTF-16 units (never inside a surrogate pair), so that no
+        regex ever searches an unbounded line."""
+        cap = self.line_cap
+        if len(line) <= cap // 2 or ulen(line) <= cap:
+            return [line]
+        pieces, start, units = [], 0, 0
+        for position, character in enumerate(line):
+            width = 2 if ord(character) > 0xFFFF else 1
+            if units + width > cap:
+                pieces.append(line[start:position])
+                start, units = position, 0
+            units += width
+        pieces.append(line[start:])
+        return pieces
 
     def mask(self, text: str, cmp: str | None = None, fired: list | None = None) -> str:
         """Text with variable parts replaced by placeholders.  cmp: the compact lower-case text, if known: a

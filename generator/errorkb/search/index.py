@@ -15,8 +15,8 @@ from urllib.parse import urlparse
 
 from ..kb.pattern_syntax import DELIM, UNPARSED, js_incompatibility, literal_runs, split_alternatives
 from .engine import Engine, ascii_lower, engine_for, flags_of
-from .rules import (BLOCK_LINES, BUILTIN_HINTS, FUZZY_EXTRA, FUZZY_MIN_TOKENS, INDEX_VERSION, MASK_RULES, MAX_GAP,
-                    RULES, SHORT_PASTE, STATUS_RULES, STOP_WORDS, STRONG, WEAK, WEIGHTS)
+from .rules import (BLOCK_LINES, BUILTIN_HINTS, FOLD, FUZZY_EXTRA, FUZZY_MIN_TOKENS, INDEX_VERSION, LINE_CAP,
+                    MASK_RULES, MAX_GAP, RULES, SHORT_PASTE, STATUS_RULES, STOP_WORDS, STRONG, WEAK, WEIGHTS)
 
 _TOKEN = re.compile(r"[a-z0-9]+")
 _STATUS_PREFIX = re.compile(r"^\s*[1-5][0-9]{2}\s+")
@@ -136,7 +136,7 @@ def rules_index() -> dict:
     """An index with the rules and no errors (what `normalise` and `mask` need)."""
     return {
         "version": INDEX_VERSION, "rules": RULES, "masks": _masks(), "status": STATUS_RULES,
-        "weights": WEIGHTS, "block": BLOCK_LINES, "gap": MAX_GAP, "short": SHORT_PASTE, "fuzzy_extra": FUZZY_EXTRA,
+        "weights": WEIGHTS, "block": BLOCK_LINES, "gap": MAX_GAP, "short": SHORT_PASTE, "line": LINE_CAP, "fold": FOLD, "fuzzy_extra": FUZZY_EXTRA,
         "fuzzy_min": FUZZY_MIN_TOKENS, "regex_flags": "i", "providers": [], "hints": [], "hint_groups": [],
         "url": ["/", "/"], "errors": _columns([]),
     }

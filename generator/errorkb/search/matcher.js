@@ -4,7 +4,10 @@
    the same index (match-index.json, made by errorkb.search.index.build_index), so both return the same ids
    in the same order with the same scores.  Everything that depends only on the index (the required pieces
    of each regex and mask rule, the hint groups) comes precomputed in it: this file only runs the engine.
-   Read the docstring of engine.py for the algorithm;
+   Lines longer than the index's `line` (UTF-16 units) are cut into pieces, so that no regex searches an
+   unbounded line (with the validation rules against nested and unbounded repetition, this keeps the browser's
+   backtracking engine linear); engine.py matches patterns with RE2 instead.  Read the docstring of engine.py
+   for the algorithm;
    in short: normalise the paste (ANSI, JSON / repr escapes, quotes, whitespace, box borders), cut it into
    windows of two blocks of lines, test only the patterns whose anchor words occur, match literals on
    compact (space-free) unmasked and masked text (then fuzzily, token by token) and regexes on the spaced
@@ -85,6 +88,8 @@
     this.block = index.block;
     this.gap = index.gap;
     this.short = index.short;
+    this.lineCap = index.line;
+    this.fold = index.fold;
     this.fuzzyExtra = index.fuzzy_extra;
     this.fuzzyMin = index.fuzzy_min;
     this.nprov = index.providers.length;
@@ -227,6 +232,8 @@
     }
     t = t.replace(R.ansi, "");
     t = t.replace(R.ctrl, "");
+    var fold = this.fold;
+    t = t.replace(R.fold, function (c) { return fold[c]; });
     t = t.replace(R.quotes, "'");
     t = t.replace(R.ellipsis, "...");
     t = t.replace(R.spaces, " ");
@@ -240,19 +247,38 @@
     for (var j = 0; j < all.length; j++) {
       var line = all[j];
       if (!line) { wrappedPrev = false; continue; }
-      if (wrappedPrev) {
-        var head = R.wrap_head.exec(line);
-        var tail = R.wrap_tail.exec(lines[lines.length - 1]);
-        if (head && tail) {
-          var word = (tail[0] + head[0]).toLowerCase();
-          if (word.length >= 4) { extras[extras.length - 1].push(word); }
+      var pieces = this.cut(line);   /* a piece after a cut is a wrapped line, like a terminal's */
+      for (var p = 0; p < pieces.length; p++) {
+        if (wrappedPrev) {
+          var head = R.wrap_head.exec(pieces[p]);
+          var tail = R.wrap_tail.exec(lines[lines.length - 1]);
+          if (head && tail) {
+            var word = (tail[0] + head[0]).toLowerCase();
+            if (word.length >= 4) { extras[extras.length - 1].push(word); }
+          }
         }
+        lines.push(pieces[p]);
+        extras.push([]);
+        wrappedPrev = true;
       }
-      lines.push(line);
-      extras.push([]);
       wrappedPrev = width >= 60 && rawWidths[j] >= width - 2;
     }
     return [lines, extras];
+  };
+
+  /* A line cut into pieces of at most `line` UTF-16 units, never inside a surrogate pair (as engine.py). */
+  Compiled.prototype.cut = function (line) {
+    var cap = this.lineCap;
+    if (line.length <= cap) { return [line]; }
+    var pieces = [], start = 0;
+    while (line.length - start > cap) {
+      var end = start + cap, code = line.charCodeAt(end - 1);
+      if (code >= 0xD800 && code <= 0xDBFF) { end -= 1; }
+      pieces.push(line.slice(start, end));
+      start = end;
+    }
+    pieces.push(line.slice(start));
+    return pieces;
   };
 
   /* Text with variable parts replaced by placeholders.  cmp: the compact lower-case text, if known: a rule

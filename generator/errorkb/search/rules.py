@@ -55,6 +55,9 @@ MASK_RULES: tuple[MaskRule, ...] = (
 # Placeholders that masking writes (gap_masked below must not read them as an author's gaps).
 _PLACEHOLDER_WORDS = "|".join(dict.fromkeys(rule.placeholder.strip("'<>") for rule in MASK_RULES))
 
+# Characters replaced before matching: RE2's case folding equates them with ASCII letters of patterns.
+FOLD = {"\u212a": "K", "\u017f": "s"}   # KELVIN SIGN, LATIN SMALL LETTER LONG S
+
 # Regex sources shared with matcher.js through the index.  [source, flags].
 
 _SPACE_CHARS = r" \t\f\v\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
@@ -68,6 +71,8 @@ RULES: dict[str, list[str]] = {
     # \b and \f are left alone: rare in messages, common in Windows paths (C:\build).
     "unescape": [r"\\(?:u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2})|([\\\"'/nrt]))", "g"],
     "ctrl": [r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200d\u2060\ufeff]", "g"],
+    # Letters that case-insensitive RE2 (Python) would equate with k and s and the browser would not.
+    "fold": ["[" + "".join(FOLD) + "]", "g"],
     "newline": [r"\r\n?", "g"],
     "quotes": [r"[\"`\u2018\u2019\u201a\u201b\u201c\u201d\u201e\u201f\u2032\u2033\u00b4]", "g"],
     "ellipsis": [r"\u2026", "g"],
@@ -184,6 +189,9 @@ WEIGHTS: dict[str, float] = {
 }
 
 BLOCK_LINES = 20
+# The longest normalised line, in UTF-16 units; a longer one is cut into pieces (as a terminal wraps), so that
+# the browser's backtracking regexes never search an unbounded line.
+LINE_CAP = 2000
 SHORT_PASTE = 300   # compact characters; a paste this short may also be found inside a literal
 MAX_GAP = 160
 FUZZY_EXTRA = 2
