@@ -109,6 +109,10 @@ RULES: dict[str, Rule] = _rules(
     Rule("EKB116", "link-outside-errors", "this is a link to {target}, outside the errors folder: copy the file "
                                           "or folder in instead",
          "Validation and builds read only the errors folder; a link could read any file on the machine."),
+    Rule("EKB117", "hidden-character", "the file contains the character {character}, which can hide or reorder "
+                                       "what editors, reviews and terminals show: remove it",
+         "Control and bidirectional characters anywhere in a file, comments included, can make a review show "
+         "something other than what is read (Trojan Source)."),
     Rule("EKB120", "no-errors-folder", "errors folder not found",
          "There is nothing to validate or build without it."),
     Rule("EKB121", "file-outside-provider", "error files belong in errors/<provider>/<slug>.yaml: move it into a "

@@ -66,6 +66,7 @@ DUMPS = [lambda document: yaml.safe_dump(document, allow_unicode=True, sort_keys
 @example(edits=[(("title",), "OpenAI API key missing 🔑 [x](#){onfocus=alert(1)}")], key=None, dump=0)
 @example(edits=[(("title",), "\x1b]0;PWNED\x07\x1b[2J\nfake/path.yaml:1:1: injected")], key="\x1b[2J", dump=1)
 @example(edits=[(("summary",), "\ud83d lone")], key=None, dump=1)
+@example(edits=[(("commands", 0, "output"), "0\x85")], key=None, dump=0)   # found: a raw NEL reads as a space
 def test_any_text_in_any_field_gives_a_knowledge_base_or_diagnostics(tmp_path, edits, key, dump):
     document = copy.deepcopy(BASE)
     for path, text in edits:

@@ -122,3 +122,11 @@ def test_explain_and_match_show_control_characters_escaped():
 def test_check_with_zero_jobs_is_a_usage_error(tree, capsys):
     status, _, err = run_cli(capsys, "check", "-j", "0")
     assert status == 2 and "must be a whole number of 1 or more" in err and "Traceback" not in err
+
+
+def test_hidden_characters_in_comments_are_refused(tree, capsys):
+    text = (tree / "bad-token.yaml").read_text()
+    text = text.replace("frequency: very-common", "frequency: very-common  # \u202eevil\u202c comment")
+    (tree / "bad-token.yaml").write_text(text)
+    assert _validate(capsys) == ["errors/demo/bad-token.yaml:4:27: EKB117 the file contains the character U+202E, "
+                                 "which can hide or reorder what editors, reviews and terminals show: remove it"]

@@ -18,6 +18,7 @@ from errorkb.search.rules import MASK_RULES
 
 SMALL = 40_000
 RATIO = 8   # the most a paste four times longer may take, in multiples of the small one's time
+SLACK = 0.05   # seconds of CPU time allowed on top, for timer resolution and noise
 
 
 @pytest.fixture(scope="module")
@@ -38,11 +39,12 @@ def _units(index: dict) -> list[str]:
 
 
 def _seconds(function) -> float:
+    """The least CPU time of three runs (CPU time: other processes on the machine do not count)."""
     best = float("inf")
     for _ in range(3):
-        started = time.perf_counter()
+        started = time.process_time()
         function()
-        best = min(best, time.perf_counter() - started)
+        best = min(best, time.process_time() - started)
     return best
 
 
@@ -60,7 +62,7 @@ def test_python_matcher_is_linear_on_crafted_pastes(index, lines):
     for unit in _units(index):
         small = _seconds(lambda: match(index, _paste(unit, SMALL, lines)))
         large = _seconds(lambda: match(index, _paste(unit, 4 * SMALL, lines)))
-        if large > RATIO * small + 0.02:
+        if large > RATIO * small + SLACK:
             slow.append((unit, round(small, 4), round(large, 4)))
     assert slow == []
 
@@ -71,7 +73,7 @@ def test_an_unvalidated_catastrophic_pattern_is_still_linear_in_python():
     bad = build_index(errors, {"demo": {"name": "Demo"}})
     small = _seconds(lambda: match(bad, "a" * 28 + "!" + " a" * 2000))
     large = _seconds(lambda: match(bad, ("a" * 28 + "!") * 4 + " a" * 8000))
-    assert large < RATIO * small + 0.02
+    assert large < RATIO * small + SLACK
 
 
 def test_browser_matcher_is_linear_on_crafted_pastes(index):
@@ -82,7 +84,10 @@ const input = JSON.parse(require("fs").readFileSync(0, "utf8"));
 m.match(input.index, "warm up");
 function seconds(text) {
   let best = Infinity;
-  for (let k = 0; k < 3; k++) { const t = process.hrtime.bigint(); m.match(input.index, text); best = Math.min(best, Number(process.hrtime.bigint() - t) / 1e9); }
+  for (let k = 0; k < 3; k++) {
+    const t = process.cpuUsage(); m.match(input.index, text); const used = process.cpuUsage(t);
+    best = Math.min(best, (used.user + used.system) / 1e6);
+  }
   return best;
 }
 function paste(unit, size, lines) {
@@ -99,5 +104,5 @@ process.stdout.write(JSON.stringify(out));
     proc = subprocess.run([node, "-e", script], capture_output=True, text=True, timeout=600,
                           input=json.dumps({"index": index, "units": _units(index), "small": SMALL}))
     assert proc.returncode == 0, proc.stderr
-    slow = [row for row in json.loads(proc.stdout) if row[3] > RATIO * row[2] + 0.02]
+    slow = [row for row in json.loads(proc.stdout) if row[3] > RATIO * row[2] + SLACK]
     assert slow == []

@@ -69,6 +69,9 @@ def _line_column_of_offset(data: bytes, offset: int) -> tuple[int, int]:
 
 
 _TAB_IN_INDENT = re.compile(r"^[ ]*\t", re.MULTILINE)
+# In the file's own text (comments too): controls but tab, line feed and carriage return; bidirectional controls.
+_HIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+                     "\u2028\u2029]")
 
 
 _KINDS = {stat.S_IFIFO: "a named pipe", stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device",
@@ -112,6 +115,12 @@ def read_yaml_bytes(raw: bytes, display: str) -> tuple[YamlDocument | None, list
         text = text[1:]
     if not text.strip() or all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()):
         return None, [diagnostic("EKB103", display, 1, 1)]
+
+    hidden = _HIDDEN.search(text)
+    if hidden:
+        at = hidden.start()
+        line, column = text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at)
+        return None, [diagnostic("EKB117", display, line, column, character=f"U+{ord(hidden.group()):04X}")]
 
     tab_problems = []
     for match in _TAB_IN_INDENT.finditer(text):

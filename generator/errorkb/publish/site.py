@@ -133,31 +133,29 @@ def build_site(project: Project, site_dir: Path, kb: KnowledgeBase | None = None
     site_dir.parent.mkdir(parents=True, exist_ok=True)
     show_mkdocs_messages(logging.ERROR)
     lock = os.open(site_dir.parent, os.O_RDONLY)   # a lock on the parent folder: no lock file left behind
+    staging: Path | None = None
+    counter = _WarningCounter()
+    mkdocs_logger = logging.getLogger("mkdocs")
     try:
         fcntl.flock(lock, fcntl.LOCK_EX)     # builds into one folder take turns
         check_target(project, site_dir)      # what the previous holder of the lock left
         _remove_stale_staging(site_dir)
         staging = _new_staging(site_dir, "building")
-        counter = _WarningCounter()
-        mkdocs_logger = logging.getLogger("mkdocs")
         mkdocs_logger.addHandler(counter)
         try:
             config = mkdocs_config(project, staging, kb, strict=True)
             build(config)  # strict: any warning ends in Abort, whose message the counter's lines complete
-            (staging / SITE_MARKER).write_text(_MARKER_TEXT, encoding="utf-8")   # the build cleaned the folder
         except (Abort, MkDocsException) as error:
-            shutil.rmtree(staging, ignore_errors=True)
             detail = str(error).strip() or type(error).__name__
             if counter.messages:
                 detail += "\n" + "\n".join(counter.messages)
             raise SiteError(detail) from None
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-        finally:
-            mkdocs_logger.removeHandler(counter)
-        _swap_into_place(staging, site_dir)
+        (staging / SITE_MARKER).write_text(_MARKER_TEXT, encoding="utf-8")   # the build cleaned the folder
+        _swap_into_place(staging, site_dir)   # staging then holds the old site, or nothing
     finally:
+        mkdocs_logger.removeHandler(counter)
+        if staging is not None:   # a failed, interrupted or finished build: what is left there is not a site
+            shutil.rmtree(staging, ignore_errors=True)
         os.close(lock)
 
 
@@ -179,19 +177,17 @@ def _exchange(a: Path, b: Path) -> bool:
 
 
 def _swap_into_place(staging: Path, site_dir: Path) -> None:
-    """Put the staging folder at site_dir; the old site (errorkb's, see check_target) is removed."""
+    """Put the staging folder at site_dir; the old site (errorkb's, see check_target) ends up at `staging`, which
+    the caller removes."""
     os.chmod(staging, 0o755)
     if not site_dir.exists():
         os.rename(staging, site_dir)
-        return
-    if _exchange(staging, site_dir):     # site_dir is the new site at once; staging holds the old one
-        shutil.rmtree(staging, ignore_errors=True)
-        return
-    old = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.old-", dir=site_dir.parent))
-    os.rmdir(old)
-    os.rename(site_dir, old)
-    os.rename(staging, site_dir)
-    shutil.rmtree(old, ignore_errors=True)
+    elif not _exchange(staging, site_dir):   # where exchange is impossible: two renames, a moment apart
+        old = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.old-", dir=site_dir.parent))
+        os.rmdir(old)
+        os.rename(site_dir, old)
+        os.rename(staging, site_dir)
+        os.rename(old, staging)
 
 
 def serve_site(project: Project, address: str, kb: KnowledgeBase | None = None) -> None:
