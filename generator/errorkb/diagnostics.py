@@ -201,8 +201,32 @@ RULES: dict[str, Rule] = _rules(
                                "such as `{placeholder}` or use the variable (`{variable}`), and revoke the key if "
                                "it is real",
          "A published key is a leaked key."),
+    Rule("EKB404", "paste-exits", "'{title}' runs `{command}` in the reader's shell: pasted, it closes the terminal "
+                                  "or SSH session; end with the last command's output instead",
+         "Commands are pasted into an interactive shell, where exit and return end the session."),
+    Rule("EKB405", "paste-sets-options", "'{title}' runs `{command}` in the reader's shell, where the option stays "
+                                         "set after the paste: drop it, or run the commands in ( ... )",
+         "set -e closes the reader's shell at their next failing command; -u and -x change every later command."),
+    Rule("EKB406", "paste-changes-folder", "'{title}' runs `{command}` in the reader's shell, which is left in "
+                                           "another folder: use ( cd ... && ... ) or paths instead",
+         "A paste should leave the reader where they were."),
+    Rule("EKB407", "paste-special-variable", "'{title}' assigns {name}, which the shell itself owns: use another "
+                                             "name",
+         "In zsh status is read-only and path is PATH; assigning HOME, PATH or IFS breaks the reader's session."),
+    Rule("EKB408", "bash-only-syntax", "'{title}' uses {syntax}, which zsh does not have: rewrite it, or claim "
+                                       "`shells: [bash]`",
+         "Commands claim zsh by default (the macOS shell); bash-only syntax fails there."),
+    Rule("EKB409", "history-expansion", "'{title}' has a `!` that interactive shells read as history expansion: "
+                                        "put it in single quotes, or rephrase",
+         "Pasted into bash or zsh, `!word` is replaced by an old command, or the paste fails with 'event not found'."),
+    Rule("EKB410", "zsh-nomatch", "'{title}' has an unquoted `{character}` in {word}, which zsh reads as a pattern "
+                                  "and stops with 'no matches found': quote it",
+         "zsh refuses a command whose unquoted pattern matches no file (a URL with ?query, for one)."),
+    Rule("EKB411", "zsh-modifier", "'{title}' writes {expansion}, which zsh reads as a modifier of the "
+                                   "expansion: write it with braces, as ${{name}}:...",
+         "In zsh, $want:latest is $want in lower case followed by 'atest'."),
     # ---- EKB5xx: running the commands against the mocks
-    Rule("EKB501", "scenario-failed", "'{title}' failed in scenario '{scenario}'",
+    Rule("EKB501", "scenario-failed", "{check}: '{title}' failed",
          "Every command is run as printed; a scenario that fails means the page's promise is broken."),
     Rule("EKB502", "error-not-reproduced", "no command shows the error in a passing 'reproduce' scenario "
                                            "(errorkb match must offer this page first for its output) and succeeds "

@@ -36,6 +36,14 @@ def test_error_page_shows_every_section_in_order():
         assert text in page, text
 
 
+def test_a_bash_only_command_says_so_where_the_reader_sees_it():
+    kb = load_knowledge_base(FIXTURES / "valid")
+    pages = render_pages(kb)
+    assert '<p class="ekb-shells"><strong>bash only</strong>: in zsh (the macOS default), type <code>bash</code> ' \
+           'first, then paste it.</p>' in pages["demo/slow-down.md"]
+    assert "ekb-shells" not in pages["demo/bad-token.md"]   # both shells: nothing to say
+
+
 def test_provider_and_home_pages_list_errors():
     kb = load_knowledge_base(FIXTURES / "valid")
     pages = render_pages(kb)

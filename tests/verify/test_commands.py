@@ -76,7 +76,8 @@ def test_misspelt_auth_header_fails():
     failure = _run(_mutated("openai/invalid-api-key", "fixed", "Authorization:", "Authorisation:"))
     assert failure is not None
     text = str(failure)
-    assert re.match(r"errors/openai/invalid-api-key\.yaml:\d+:\d+: EKB501 '.+' failed in scenario 'fixed'", text)
+    assert re.match(r"errors/openai/invalid-api-key\.yaml:\d+:\d+: EKB501 openai/invalid-api-key#2\[bash\] fixed: "
+                    r"'Test the key with a request that costs nothing' failed", text)
     for part in ["scenario: fixed", "command:", "Authorisation:", "exit status:", "stdout:", "stderr:",
                  "requests the mock received (1):", "GET /v1/models -> 401"]:
         assert part in text, part
@@ -97,7 +98,7 @@ def test_broken_quoting_fails_shellcheck_and_run():
 
 
 def test_printing_a_secret_is_caught():
-    item = _mutated("openai/invalid-api-key", "fixed", "status=$(curl ", 'echo "$OPENAI_API_KEY"\nstatus=$(curl ')
+    item = _mutated("openai/invalid-api-key", "fixed", "http_code=$(curl ", 'echo "$OPENAI_API_KEY"\nhttp_code=$(curl ')
     failures = static_failures([item.entry])
     assert any(failure.code == "EKB402" and "could print a secret" in failure.message for failure in failures)
 
@@ -114,8 +115,8 @@ def test_coverage_fails_when_no_reproduce_shows_the_error():
 
 
 def test_fixed_output_that_still_matches_fails():
-    item = _mutated("openai/invalid-api-key", "fixed", "status=$(curl ",
-                    "echo 'Incorrect API key provided: invalid_api_key'\nstatus=$(curl ")
+    item = _mutated("openai/invalid-api-key", "fixed", "http_code=$(curl ",
+                    "echo 'Incorrect API key provided: invalid_api_key'\nhttp_code=$(curl ")
     failure = _run(item)
     assert failure is not None and "the output still shows the error" in str(failure)
     assert failure.code == "EKB501" and str(failure).startswith("errors/openai/invalid-api-key.yaml:")

@@ -76,7 +76,9 @@ def renderables(entry: ErrorEntry, kb: KnowledgeBase, base_url: str = "") -> lis
         _heading("Copy-paste commands"),
     ]
     for command in data["commands"]:
-        parts.append(Text(command["title"], style="bold"))
+        bash_only = command.get("shells") and "zsh" not in command["shells"]
+        parts.append(Text(command["title"] + ("  (bash only: in zsh, type bash first)" if bash_only else ""),
+                          style="bold"))
         parts.append(Syntax(command["run"].rstrip("\n"), "bash", word_wrap=True))
         parts.append(prose(command["reading"]))
         if command.get("output"):

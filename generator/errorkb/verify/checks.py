@@ -18,20 +18,24 @@ from dataclasses import dataclass
 from ..diagnostics import Diagnostic, diagnostic
 from ..kb import ErrorEntry
 from ..search import match
+from .lint.hazards import paste_hazards
 from .lint.keys import real_keys
 from .lint.secrets import secret_printing_problems
 from .lint.shellcheck import shellcheck_commands
 from .mocks import PROVIDERS as MOCKED_PROVIDERS
-from .sandbox import RunResult, run_command
+from .sandbox import SHELLS, RunResult, run_command
 
 OUTPUT_TAIL_LINES = 15
 
 
 @dataclass
 class ScenarioItem:
+    """One scenario of one command, in one shell."""
+
     entry: ErrorEntry
     command_index: int
     scenario: dict
+    shell: str = "bash"
 
     @property
     def command(self) -> dict:
@@ -39,7 +43,13 @@ class ScenarioItem:
 
     @property
     def test_id(self) -> str:
-        return f"{self.entry.id} · {self.command['title']} · {self.scenario['name']}"
+        """The check's name, as reports show it: openai/rate-limit#2[zsh] fixed (commands numbered from 1)."""
+        return f"{self.entry.id}#{self.command_index + 1}[{self.shell}] {self.scenario['name']}"
+
+
+def command_shells(command: dict) -> list[str]:
+    """The shells a command claims: both bash and zsh unless it says otherwise."""
+    return list(command.get("shells") or SHELLS)
 
 
 def command_line(entry: ErrorEntry, command_index: int, line_in_command: int = 1) -> int:
@@ -80,6 +90,9 @@ def static_failures(entries: list[ErrorEntry]) -> list[Diagnostic]:
         for line, column, message in secret_printing_problems(command["run"]):
             failures.append(_command_diagnostic("EKB402", entry, index, line, column, title=command["title"],
                                                 detail=message, subject=key))
+        for code, line, column, fields in paste_hazards(command["run"], command_shells(command)):
+            failures.append(_command_diagnostic(code, entry, index, line, column, title=command["title"],
+                                                subject=key, **fields))
     for entry in entries:
         for key in real_keys(entry.document.text):
             failures.append(diagnostic("EKB403", entry.shown_path, key.line, key.column, start=key.start,
@@ -89,9 +102,11 @@ def static_failures(entries: list[ErrorEntry]) -> list[Diagnostic]:
 
 
 def scenario_items(entries: list[ErrorEntry]) -> list[ScenarioItem]:
-    return [ScenarioItem(entry, index, scenario)
+    """Every scenario of every command, once in each shell the command claims."""
+    return [ScenarioItem(entry, index, scenario, shell)
             for entry in entries
             for index, command in enumerate(entry.data["commands"])
+            for shell in command_shells(command)
             for scenario in command.get("scenarios", [])]
 
 
@@ -144,7 +159,8 @@ def run_scenario(item: ScenarioItem, index: dict, timeout: float = 10.0, isolate
     isolate=False (--unsafe-no-sandbox) runs it without namespaces."""
     scenario = item.scenario
     result = run_command(item.command["run"], env=dict(scenario.get("env", {})), provider=item.entry.provider,
-                         mock_state=dict(scenario.get("mock", {})), timeout=timeout, isolate=isolate)
+                         mock_state=dict(scenario.get("mock", {})), timeout=timeout, shell=item.shell, paste=True,
+                         isolate=isolate)
     problems = []
     if scenario.get("mock") and item.entry.provider not in MOCKED_PROVIDERS:
         problems.append(f"the scenario sets a mock state, but no mock simulates '{item.entry.provider}' "
@@ -155,6 +171,10 @@ def run_scenario(item: ScenarioItem, index: dict, timeout: float = 10.0, isolate
     if result.mock_errors:
         problems.append("the mock failed while answering (a bug in errorkb/verify/mocks): " +
                         result.mock_errors[-1].strip().splitlines()[-1])
+    if result.ended_shell:
+        problems.append(f"pasted into {item.shell}, it ended the reader's shell before the end of the paste (an exit, "
+                        "or set -e and a failing command, or an unclosed quote): a reader's terminal would close "
+                        "or wait for more input")
     problems.extend(f"it {escape}" for escape in result.escapes)
     problems.extend(_expectation_problems(scenario, result))
     showing = shows_error(index, item.entry, result.stdout + "\n" + result.stderr)
@@ -163,7 +183,8 @@ def run_scenario(item: ScenarioItem, index: dict, timeout: float = 10.0, isolate
                         "fix should have removed")
     if not problems:
         return ScenarioOutcome(item, None, showing)
-    details = [f"scenario: {scenario['name']}  env: {', '.join(sorted(scenario.get('env', {}))) or '(none)'}"
+    details = [f"scenario: {scenario['name']}  shell: {item.shell} (pasted)  "
+               f"env: {', '.join(sorted(scenario.get('env', {}))) or '(none)'}"
                f"  mock: {scenario.get('mock', {})}",
                *[f"problem: {problem}" for problem in problems],
                "command:", *("  " + line for line in item.command["run"].rstrip("\n").splitlines()),
@@ -172,8 +193,8 @@ def run_scenario(item: ScenarioItem, index: dict, timeout: float = 10.0, isolate
                "stderr:", *("  " + line for line in _tail(result.stderr)),
                f"requests the mock received ({len(result.requests)}):",
                *(f"  {request['method']} {request['path']} -> {request['status']}" for request in result.requests)]
-    failure = _command_diagnostic("EKB501", item.entry, item.command_index, title=item.command["title"],
-                                  scenario=scenario["name"], details=details, subject=item.test_id)
+    failure = _command_diagnostic("EKB501", item.entry, item.command_index, check=item.test_id,
+                                  title=item.command["title"], details=details, subject=item.test_id)
     return ScenarioOutcome(item, failure, showing)
 
 
@@ -181,18 +202,19 @@ def coverage_failures(entries: list[ErrorEntry], outcomes: list[ScenarioOutcome]
     """An error an API returns needs a command whose `reproduce` scenario shows
     the error (one of its patterns matches the output) and whose `fixed` scenario passes without it."""
     failures = []
-    by_command: dict[tuple[str, int], dict[str, ScenarioOutcome]] = {}
+    by_command: dict[tuple[str, int], dict[str, list[ScenarioOutcome]]] = {}
     for outcome in outcomes:
         key = (outcome.item.entry.id, outcome.item.command_index)
-        by_command.setdefault(key, {})[outcome.item.scenario["name"]] = outcome
+        by_command.setdefault(key, {}).setdefault(outcome.item.scenario["name"], []).append(outcome)
     for entry in entries:
         if not entry.data["signature"].get("http_status"):
             continue
         proven = False
         for index in range(len(entry.data["commands"])):
             scenarios = by_command.get((entry.id, index), {})
-            reproduce, fixed = scenarios.get("reproduce"), scenarios.get("fixed")
-            if reproduce and fixed and reproduce.failure is None and reproduce.shows_error and fixed.failure is None:
+            reproduce, fixed = scenarios.get("reproduce", []), scenarios.get("fixed", [])
+            if reproduce and fixed and all(one.failure is None and one.shows_error for one in reproduce) and \
+                    all(one.failure is None for one in fixed):   # in every shell the command claims
                 proven = True
         if not proven:
             line, column = entry.position("commands")

@@ -75,6 +75,7 @@ class RunResult:
     leftover: list[str] = dataclasses.field(default_factory=list)  # names of processes alive when it ended
     output_cut: list[str] = dataclasses.field(default_factory=list)  # "stdout" / "stderr" past OUTPUT_LIMIT
     escapes: list[str] = dataclasses.field(default_factory=list)  # attempts to leave the sandbox, named
+    ended_shell: bool = False  # pasted, it ended the reader's shell before the end of the paste
 
 
 # ---------------------------------------------------------------------------------------------
@@ -179,14 +180,13 @@ def _launcher(report_fd: int) -> str:
     limits, with exactly the scenario's environment, then reports the processes still alive."""
     tools = _tools()
     return f"""
-cmd=$(cat {FILES_INSIDE}/command)
-shell=$(cat {FILES_INSIDE}/shell)
 uid=$(cat {FILES_INSIDE}/uid)
 mapfile -d '' -t vars < {FILES_INSIDE}/env
+mapfile -d '' -t argv < {FILES_INSIDE}/argv
 {tools['prlimit']} --data={MEMORY_LIMIT} --nproc={PROCESS_LIMIT} --fsize={FILE_SIZE_LIMIT} \\
   --nofile={OPEN_FILES_LIMIT} --core=0 --cpu="$(cat {FILES_INSIDE}/cpu)" -- \\
   {tools['setpriv']} --reuid="$uid" --regid="$uid" --clear-groups --inh-caps=-all --bounding-set=-all \\
-  --no-new-privs -- {tools['env']} -i "${{vars[@]}}" "$shell" -c "$cmd" {report_fd}>&-
+  --no-new-privs -- {tools['env']} -i "${{vars[@]}}" "${{argv[@]}}" < {FILES_INSIDE}/stdin {report_fd}>&-
 status=$?
 for p in /proc/[0-9]*; do
   pid=${{p#/proc/}}
@@ -256,7 +256,7 @@ def _watch(proc: subprocess.Popen, stop, timeout: float) -> tuple[int, bytes, by
     return (128 - status if status < 0 else status), stdout, stderr, False, cut
 
 
-def _run_isolated(command: str, shell: str, env: dict, network: MockNetwork, timeout: float):
+def _run_isolated(shell_run: ShellRun, env: dict, network: MockNetwork, timeout: float):
     """The command in its namespaces; (status, stdout, stderr, timed_out, cut, leftover)."""
     uid = _take_uid()
     home = tempfile.mkdtemp(prefix="errorkb-home-")
@@ -272,13 +272,14 @@ def _run_isolated(command: str, shell: str, env: dict, network: MockNetwork, tim
             _loopback_up()
             network.start()
             variables = {**env, **network.client_files(files, FILES_INSIDE), "HOME": HOME_INSIDE}
-            for name, value in (("command", command), ("shell", shutil.which(shell) or shell), ("uid", str(uid)),
-                                ("cpu", str(int(timeout) + 2))):
+            for name, value in (("stdin", shell_run.stdin), ("uid", str(uid)), ("cpu", str(int(timeout) + 2))):
                 Path(files, name).write_text(value, encoding="utf-8")
-            Path(files, "env").write_bytes(b"".join(f"{key}={value}".encode() + b"\0"
-                                                    for key, value in variables.items()))
+            Path(files, "env").write_bytes(_nul_list(f"{key}={value}" for key, value in variables.items()))
+            Path(files, "argv").write_bytes(_nul_list(shell_run.argv))
             os.chmod(files, 0o755)
-            os.chown(home, uid, uid)
+            shell_run.write_rc_files(home)
+            for path in [home, *(str(p) for p in Path(home).rglob("*"))]:
+                os.chown(path, uid, uid)
             started["proc"] = subprocess.Popen(_bwrap_arguments(home, files, report_write), stdin=subprocess.DEVNULL,
                                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                                pass_fds=(report_write,))
@@ -318,15 +319,18 @@ def _run_isolated(command: str, shell: str, env: dict, network: MockNetwork, tim
         _give_back_uid(uid)
 
 
-def _run_unisolated(command: str, shell: str, env: dict, network: MockNetwork, timeout: float):
+def _run_unisolated(shell_run: ShellRun, env: dict, network: MockNetwork, timeout: float):
     """--unsafe-no-sandbox: only a process group and a throwaway HOME."""
     home = tempfile.mkdtemp(prefix="errorkb-home-")
     files = tempfile.mkdtemp(prefix="errorkb-files-")
     try:
         network.start()
         variables = {**env, **network.client_files(files, files), "HOME": home}
-        proc = subprocess.Popen([shell, "-c", command], cwd=home, env=variables, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+        shell_run.write_rc_files(home)
+        Path(files, "stdin").write_text(shell_run.stdin, encoding="utf-8")
+        with open(Path(files, "stdin"), "rb") as stdin:
+            proc = subprocess.Popen(shell_run.argv, cwd=home, env=variables, stdin=stdin, stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, start_new_session=True)
 
         def stop():
             try:
@@ -342,14 +346,78 @@ def _run_unisolated(command: str, shell: str, env: dict, network: MockNetwork, t
         shutil.rmtree(files, ignore_errors=True)
 
 
+# ---------------------------------------------------------------------------------------------
+# How the shell reads the command: as a script (-c) or as a paste
+
+
+SHELLS = ("bash", "zsh")
+PASTE_END = "__errorkb_paste_end__"
+# A reader's usual rc: no prompt (its text would mix with the output), the aliases distributions ship.
+_ALIASES = "alias rm='rm -i' cp='cp -i' mv='mv -i' ls='ls --color=auto' grep='grep --color=auto'\n"
+_RC_FILES = {
+    "bash": {".bashrc": "PS1=''\nPS2=''\n" + _ALIASES},
+    "zsh": {".zshrc": "PROMPT=''\nPS2=''\nRPROMPT=''\nunsetopt PROMPT_SP PROMPT_CR\n" + _ALIASES},
+}
+# What an interactive shell without a terminal prints on its own: not the command's output.
+_SHELL_NOISE = re.compile(r"^(bash: cannot set terminal process group \(-?\d+\): Inappropriate ioctl for device"
+                          r"|bash: no job control in this shell|exit)\n", re.MULTILINE)
+
+
+@dataclasses.dataclass
+class ShellRun:
+    """How a shell runs a command.  As a paste, the text is read on standard input by an interactive shell
+    (bash --noediting -i, zsh -i +Z, reading only the rc files above), as a terminal would pass it: history
+    expansion of `!`, aliases, zsh's nomatch and `exit` act as they do for a reader; a last line reports the
+    status, and its absence shows that the command ended the shell before the end of the paste."""
+
+    command: str
+    shell: str
+    paste: bool
+
+    def __post_init__(self):
+        if self.shell not in SHELLS:
+            raise ValueError(f"unknown shell {self.shell!r}; known: {', '.join(SHELLS)}")
+
+    @property
+    def argv(self) -> list[str]:
+        program = shutil.which(self.shell) or self.shell
+        if not self.paste:
+            return [program, "-c", self.command]
+        return [program, "--noprofile", "--noediting", "-i"] if self.shell == "bash" else [program, "-d", "-i", "+Z"]
+
+    @property
+    def stdin(self) -> str:
+        if not self.paste:
+            return ""
+        return f"{self.command.rstrip(chr(10))}\nprintf '\\n{PASTE_END} %s\\n' \"$?\"\n"
+
+    def write_rc_files(self, home: str) -> None:
+        if self.paste:
+            for name, text in _RC_FILES[self.shell].items():
+                Path(home, name).write_text(text, encoding="utf-8")
+
+    def read_paste(self, stdout: str, stderr: str) -> tuple[str, str, int | None]:
+        """The command's own output and its status (None: the shell ended before the end of the paste)."""
+        match = re.search(f"\n{PASTE_END} (\\d+)\n$", stdout)
+        if match:
+            stdout = stdout[:match.start()]
+        return stdout, _SHELL_NOISE.sub("", stderr), int(match.group(1)) if match else None
+
+
+def _nul_list(items) -> bytes:
+    return b"".join(item.encode() + b"\0" for item in items)
+
+
 def _default_path() -> str:
     venv_bin = os.path.dirname(os.path.abspath(sys.executable))
     return ":".join(dict.fromkeys([venv_bin, "/usr/local/bin", "/usr/bin", "/bin"]))
 
 
 def run_command(command: str, *, env: dict[str, str], provider: str, mock_state: dict, timeout: float = 10.0,
-                providers=None, shell: str = "bash", isolate: bool = True) -> RunResult:
-    """Run `<shell> -c command` against the provider mocks; see the module docstring.
+                providers=None, shell: str = "bash", paste: bool = False, isolate: bool = True) -> RunResult:
+    """Run `command` against the provider mocks with `shell` (bash or zsh), as `<shell> -c command`, or with
+    paste=True as a paste: fed on standard input to an interactive shell (see ShellRun); see the module
+    docstring for the rest.
 
     env: the scenario's variables (the only ones the command sees besides the sandbox's own).
     provider: the provider whose mock gets mock_state. providers: a module-like object with
@@ -359,19 +427,25 @@ def run_command(command: str, *, env: dict[str, str], provider: str, mock_state:
     started = time.perf_counter()
     if isolate and isolation_problem():
         raise SandboxUnavailable(isolation_problem())
+    shell_run = ShellRun(command, shell, paste)
     network = MockNetwork(providers or mocks, provider, mock_state or {})
     variables = {str(key): str(value) for key, value in (env or {}).items()}
     variables.update({"PATH": _default_path(), "LANG": "C.UTF-8"})
     try:
         runner = _run_isolated if isolate else _run_unisolated
-        status, stdout, stderr, timed_out, cut, leftover = runner(command, shell, variables, network, timeout)
+        status, stdout, stderr, timed_out, cut, leftover = runner(shell_run, variables, network, timeout)
     finally:
         network.close()
+    stdout_text, stderr_text = stdout.decode("utf-8", errors="replace"), stderr.decode("utf-8", errors="replace")
+    ended_early = False
+    if paste and not timed_out:
+        stdout_text, stderr_text, pasted_status = shell_run.read_paste(stdout_text, stderr_text)
+        ended_early = pasted_status is None
+        status = status if pasted_status is None else pasted_status
     result = RunResult(
-        exit_status=status, stdout=stdout.decode("utf-8", errors="replace"),
-        stderr=stderr.decode("utf-8", errors="replace"), requests=network.log, unmocked_hosts=network.unmocked,
-        timed_out=timed_out, duration=time.perf_counter() - started, mock_errors=network.mock_errors,
-        leftover=leftover, output_cut=cut)
+        exit_status=status, stdout=stdout_text, stderr=stderr_text, requests=network.log,
+        unmocked_hosts=network.unmocked, timed_out=timed_out, duration=time.perf_counter() - started,
+        mock_errors=network.mock_errors, leftover=leftover, output_cut=cut, ended_shell=ended_early)
     result.escapes = escape_attempts(result)
     return result
 

@@ -43,6 +43,7 @@ class Redirect:
 class SimpleCommand:
     words: list[Word] = dataclasses.field(default_factory=list)
     redirects: list[Redirect] = dataclasses.field(default_factory=list)
+    subshell: int = 0   # how many ( ... ) subshells it runs in; 0: in the shell that reads the command
 
 
 OPERATORS = ("||", "|&", "|", "&&", ";;", ";&", ";", "&", "(", ")")
@@ -285,13 +286,14 @@ def read_pipelines(text: str) -> list[list[SimpleCommand]]:
     """The command's pipelines, in order; each a list of simple commands joined by |."""
     pipelines: list[list[SimpleCommand]] = []
     pipeline: list[SimpleCommand] = []
+    depth = 0
     command = SimpleCommand()
 
     def end_command():
         nonlocal command
         if command.words or command.redirects:
             pipeline.append(command)
-        command = SimpleCommand()
+        command = SimpleCommand(subshell=depth)
 
     for token in Lexer(text).run():
         if token[0] == "word":
@@ -301,6 +303,7 @@ def read_pipelines(text: str) -> list[list[SimpleCommand]]:
         elif token[1] in ("|", "|&"):
             end_command()
         else:
+            depth = depth + 1 if token[1] == "(" else max(0, depth - 1) if token[1] == ")" else depth
             end_command()
             if pipeline:
                 pipelines.append(pipeline)
