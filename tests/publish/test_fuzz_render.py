@@ -28,7 +28,8 @@ SYNTAX = ["<script>alert(1)</script>", "{: onclick=alert(1) }", "[x](javascript:
 TEXT = st.lists(st.one_of(st.characters(blacklist_categories=("Cs", "Cc")), st.sampled_from(SYNTAX)),
                 min_size=1, max_size=20).map("".join)
 FIELDS = [("title",), ("summary",), ("quick_fix",), ("what_it_means",), ("common_causes", 0), ("faq", 0, "question"),
-          ("faq", 0, "answer"), ("signature", "text"), ("commands", 0, "title"), ("troubleshooting", 0)]
+          ("faq", 0, "answer"), ("signature", "text"), ("commands", 0, "title"), ("troubleshooting", 0),
+          ("sources", 0, "title")]
 
 
 class _Reader(html.parser.HTMLParser):
@@ -92,5 +93,6 @@ def test_any_valid_text_renders_literally_and_injects_nothing(tmp_path, values):
         assert not any(name.startswith("on") or name in ("style", "autofocus", "tabindex") for name in attrs), attrs
         assert not (attrs.get("href") or "").strip().lower().startswith(("javascript:", "data:")), attrs
         if tag == "a":
-            assert attrs.get("href") in ("index.md", "slow-down.md") or (attrs.get("class") == "headerlink"), attrs
+            links = ("index.md", "slow-down.md", *(source["url"] for source in document["sources"]))
+            assert attrs.get("href") in links or attrs.get("class") == "headerlink", attrs
     assert " ".join(reader.h1.split()).removesuffix(" ¶") == " ".join(document["title"].split())

@@ -56,6 +56,9 @@ _PATTERN_HINTS = {
     "^[a-z0-9]+(-[a-z0-9]+)*/[a-z0-9]+(-[a-z0-9]+)*$": "must be an error id such as 'openai/invalid-api-key'",
     "^[A-Za-z_][A-Za-z0-9_]*$": "must be an environment variable name (letters, digits, '_')",
     "^https?://\\S+$": "must be an http(s) URL",
+    "^https://\\S+$": "must be an https URL",
+    "^\\.?[A-Za-z0-9_][A-Za-z0-9_.-]*(/\\.?[A-Za-z0-9_][A-Za-z0-9_.-]*)*$":
+        "must be a path inside HOME, such as .config/tool/config.yaml",
     "^(\\*\\.)?[a-z0-9.-]+(:[0-9]+)?$": "must be a host name such as 'api.example.com' or 'localhost:11434'",
 }
 

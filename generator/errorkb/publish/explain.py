@@ -96,6 +96,9 @@ def renderables(entry: ErrorEntry, kb: KnowledgeBase, base_url: str = "") -> lis
     parts.append(_heading("FAQ"))
     for item in data["faq"]:
         parts.extend([Text(item["question"], style="bold"), prose(item["answer"])])
+    if data.get("sources"):
+        parts.extend([_heading("Sources"),
+                      Text("\n".join(f"{source['title']}: {source['url']}" for source in data["sources"]))])
     if base_url:
         parts.append(Text(f"\n{base_url.rstrip('/')}/{entry.url}", style="dim"))
     return parts

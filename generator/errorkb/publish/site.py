@@ -15,13 +15,16 @@ to a folder for any other static-site engine.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import fcntl
 import logging
 import os
 import shutil
+import signal
 import tempfile
+import threading
 from pathlib import Path
 
 from ..kb import KnowledgeBase
@@ -109,6 +112,20 @@ def _is_previous_site(folder: Path) -> bool:
     return all((folder / name).is_file() for name in ("index.html", "errors.json", "match-index.json"))
 
 
+@contextlib.contextmanager
+def _signals_held():
+    """SIGTERM and SIGINT wait (in the main thread) until the block is done."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held = {signal.SIGTERM, signal.SIGINT}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def _new_staging(site_dir: Path, kind: str) -> Path:
     staging = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.{kind}-", dir=site_dir.parent))
     (staging / SITE_MARKER).write_text(_MARKER_TEXT, encoding="utf-8")
@@ -140,7 +157,8 @@ def build_site(project: Project, site_dir: Path, kb: KnowledgeBase | None = None
         fcntl.flock(lock, fcntl.LOCK_EX)     # builds into one folder take turns
         check_target(project, site_dir)      # what the previous holder of the lock left
         _remove_stale_staging(site_dir)
-        staging = _new_staging(site_dir, "building")
+        with _signals_held():   # a SIGTERM now would leave a folder nobody knows to remove
+            staging = _new_staging(site_dir, "building")
         mkdocs_logger.addHandler(counter)
         try:
             config = mkdocs_config(project, staging, kb, strict=True)

@@ -160,7 +160,7 @@ def run_scenario(item: ScenarioItem, index: dict, timeout: float = 10.0, isolate
     scenario = item.scenario
     result = run_command(item.command["run"], env=dict(scenario.get("env", {})), provider=item.entry.provider,
                          mock_state=dict(scenario.get("mock", {})), timeout=timeout, shell=item.shell, paste=True,
-                         isolate=isolate)
+                         files=scenario.get("files"), isolate=isolate)
     problems = []
     if scenario.get("mock") and item.entry.provider not in MOCKED_PROVIDERS:
         problems.append(f"the scenario sets a mock state, but no mock simulates '{item.entry.provider}' "

@@ -59,9 +59,9 @@ CONNECTION_TIMEOUT = 30.0  # seconds a server-side socket may wait for its clien
 # Certificate authority and server certificate (once per process)
 
 _cert_lock = threading.Lock()
-_ca = None
+_cas: dict[str, object] = {}   # "trusted": the CA clients are given; "untrusted": one they have never seen
 _cert_dir = None
-_server_chain_files: dict[tuple[str, ...], str] = {}
+_server_chain_files: dict[tuple[str, tuple[str, ...]], str] = {}
 
 
 def _remove_cert_dir() -> None:
@@ -69,23 +69,26 @@ def _remove_cert_dir() -> None:
         shutil.rmtree(_cert_dir, ignore_errors=True)
 
 
-def _certificates(host_patterns: tuple[str, ...]) -> tuple[bytes, str]:
-    """Return (CA certificate PEM, path of the server key + chain PEM covering host_patterns)."""
-    global _ca, _cert_dir
+def _certificates(host_patterns: tuple[str, ...], authority: str = "trusted") -> tuple[bytes, str]:
+    """Return (CA certificate PEM, path of the server key + chain PEM covering host_patterns), from the
+    trusted CA or from an untrusted one (a TLS-intercepting proxy's, as clients see it)."""
+    global _cert_dir
     with _cert_lock:
-        if _ca is None:
+        if authority not in _cas:
             import trustme
 
-            _ca = trustme.CA(organization_name="errorkb sandbox")
+            _cas[authority] = trustme.CA(organization_name=f"errorkb sandbox ({authority})")
+        if _cert_dir is None:
             _cert_dir = tempfile.mkdtemp(prefix="errorkb-sandbox-certs-")
             atexit.register(_remove_cert_dir)
-        path = _server_chain_files.get(host_patterns)
+        ca = _cas[authority]
+        path = _server_chain_files.get((authority, host_patterns))
         if path is None:
-            cert = _ca.issue_cert(*host_patterns)
+            cert = ca.issue_cert(*host_patterns)
             path = os.path.join(_cert_dir, f"server-{len(_server_chain_files)}.pem")
             cert.private_key_and_cert_chain_pem.write_to_path(path)
-            _server_chain_files[host_patterns] = path
-        return _ca.cert_pem.bytes(), path
+            _server_chain_files[(authority, host_patterns)] = path
+        return ca.cert_pem.bytes(), path
 
 
 def _split_host_port(hostport: str) -> tuple[str, int | None]:
@@ -122,7 +125,8 @@ def _normalize_host(host: str, scheme: str) -> str:
 
 
 class _Run:
-    def __init__(self, providers, provider: str, mock_state: dict, server_chain_file: str):
+    def __init__(self, providers, provider: str, mock_state: dict, server_chain_file: str,
+                 untrusted_chain_file: str | None = None):
         self.providers = providers
         self.provider = provider
         self.mock_state = copy.deepcopy(mock_state)
@@ -135,6 +139,11 @@ class _Run:
         self.ssl_context.load_cert_chain(server_chain_file)
         self.ssl_context.set_alpn_protocols(["http/1.1"])
         self.ssl_context.sni_callback = self._check_server_name
+        self.untrusted_context = None
+        if untrusted_chain_file is not None:   # mock state tls: untrusted
+            self.untrusted_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            self.untrusted_context.load_cert_chain(untrusted_chain_file)
+            self.untrusted_context.set_alpn_protocols(["http/1.1"])
 
     def provider_for(self, host: str, scheme: str) -> str | None:
         return self.providers.provider_for_host(host, scheme)
@@ -156,9 +165,12 @@ class _Run:
         if server_name is None:  # client sent no SNI (IP address): the Host header decides
             return None
         host = _normalize_host(server_name, "https")
-        if self.provider_for(host, "https") is None:
+        name = self.provider_for(host, "https")
+        if name is None:
             self.unmocked.add(host)
             return ssl.ALERT_DESCRIPTION_UNRECOGNIZED_NAME
+        if name == self.provider and self.untrusted_context is not None:
+            ssl_object.context = self.untrusted_context
         return None
 
     def serve_tls(self, sock: socket.socket, address) -> None:
@@ -461,9 +473,11 @@ class MockNetwork:
     are what the run showed."""
 
     def __init__(self, providers, provider: str, mock_state: dict):
-        ca_pem, server_chain_file = _certificates(_https_host_patterns(providers))
+        patterns = _https_host_patterns(providers)
+        ca_pem, server_chain_file = _certificates(patterns)
+        untrusted = _certificates(patterns, "untrusted")[1] if (mock_state or {}).get("tls") == "untrusted" else None
         self.ca_pem = ca_pem
-        self.run = _Run(providers, provider, mock_state or {}, server_chain_file)
+        self.run = _Run(providers, provider, mock_state or {}, server_chain_file, untrusted)
         self.providers = providers
         self.provider = provider
         self.listeners: list[_Listener] = []

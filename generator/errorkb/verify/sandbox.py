@@ -277,7 +277,7 @@ def _run_isolated(shell_run: ShellRun, env: dict, network: MockNetwork, timeout:
             Path(files, "env").write_bytes(_nul_list(f"{key}={value}" for key, value in variables.items()))
             Path(files, "argv").write_bytes(_nul_list(shell_run.argv))
             os.chmod(files, 0o755)
-            shell_run.write_rc_files(home)
+            shell_run.write_home(home)
             for path in [home, *(str(p) for p in Path(home).rglob("*"))]:
                 os.chown(path, uid, uid)
             started["proc"] = subprocess.Popen(_bwrap_arguments(home, files, report_write), stdin=subprocess.DEVNULL,
@@ -326,7 +326,7 @@ def _run_unisolated(shell_run: ShellRun, env: dict, network: MockNetwork, timeou
     try:
         network.start()
         variables = {**env, **network.client_files(files, files), "HOME": home}
-        shell_run.write_rc_files(home)
+        shell_run.write_home(home)
         Path(files, "stdin").write_text(shell_run.stdin, encoding="utf-8")
         with open(Path(files, "stdin"), "rb") as stdin:
             proc = subprocess.Popen(shell_run.argv, cwd=home, env=variables, stdin=stdin, stdout=subprocess.PIPE,
@@ -373,6 +373,7 @@ class ShellRun:
     command: str
     shell: str
     paste: bool
+    files: dict = dataclasses.field(default_factory=dict)   # written into HOME first: path -> text
 
     def __post_init__(self):
         if self.shell not in SHELLS:
@@ -391,7 +392,15 @@ class ShellRun:
             return ""
         return f"{self.command.rstrip(chr(10))}\nprintf '\\n{PASTE_END} %s\\n' \"$?\"\n"
 
-    def write_rc_files(self, home: str) -> None:
+    def write_home(self, home: str) -> None:
+        """The scenario's files, then (for a paste) the shell's rc files, into the empty HOME."""
+        root = Path(home).resolve()
+        for name, text in self.files.items():
+            target = (root / name).resolve()
+            if root not in target.parents:
+                raise ValueError(f"scenario file {name!r} lies outside HOME")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
         if self.paste:
             for name, text in _RC_FILES[self.shell].items():
                 Path(home, name).write_text(text, encoding="utf-8")
@@ -414,20 +423,22 @@ def _default_path() -> str:
 
 
 def run_command(command: str, *, env: dict[str, str], provider: str, mock_state: dict, timeout: float = 10.0,
-                providers=None, shell: str = "bash", paste: bool = False, isolate: bool = True) -> RunResult:
+                providers=None, shell: str = "bash", paste: bool = False, files: dict | None = None,
+                isolate: bool = True) -> RunResult:
     """Run `command` against the provider mocks with `shell` (bash or zsh), as `<shell> -c command`, or with
     paste=True as a paste: fed on standard input to an interactive shell (see ShellRun); see the module
     docstring for the rest.
 
     env: the scenario's variables (the only ones the command sees besides the sandbox's own).
     provider: the provider whose mock gets mock_state. providers: a module-like object with
-    PROVIDERS, provider_for_host and make_app (default: errorkb.verify.mocks).
+    PROVIDERS, provider_for_host and make_app (default: errorkb.verify.mocks).  files: written into the
+    empty HOME first (path relative to HOME -> text), a tool's configuration for one.
     Raises SandboxUnavailable when isolate is true and commands cannot be isolated here.
     """
     started = time.perf_counter()
     if isolate and isolation_problem():
         raise SandboxUnavailable(isolation_problem())
-    shell_run = ShellRun(command, shell, paste)
+    shell_run = ShellRun(command, shell, paste, dict(files or {}))
     network = MockNetwork(providers or mocks, provider, mock_state or {})
     variables = {str(key): str(value) for key, value in (env or {}).items()}
     variables.update({"PATH": _default_path(), "LANG": "C.UTF-8"})

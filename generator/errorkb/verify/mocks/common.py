@@ -37,7 +37,10 @@ from ...secrets import SECRET_HEADERS, SECRET_QUERY_PARAMETERS
 # ---------------------------------------------------------------------------------------------
 # State
 
-STATE_KEYS = ("keys", "quota", "rate_limit", "models", "overloaded", "context_window", "running")
+STATE_KEYS = ("keys", "quota", "rate_limit", "models", "overloaded", "context_window", "running", "error",
+              "error_times", "tls", "delay")
+TLS_VALUES = ("ok", "untrusted")
+MAX_DELAY = 8.0
 DEFAULT_KEYS = ("errorkb-test-key",)
 QUOTA_VALUES = ("ok", "exhausted")
 RATE_LIMIT_VALUES = ("ok", "requests", "tokens")
@@ -74,6 +77,10 @@ def normalize_state(state: dict | None, default_models: tuple[str, ...]) -> dict
         "overloaded": False,
         "context_window": None,
         "running": True,
+        "error": None,
+        "error_times": None,
+        "tls": "ok",
+        "delay": 0,
     }
     result.update(copy.deepcopy(state))
     for name in ("keys", "models"):
@@ -90,6 +97,16 @@ def normalize_state(state: dict | None, default_models: tuple[str, ...]) -> dict
     window = result["context_window"]
     if window is not None and (isinstance(window, bool) or not isinstance(window, int) or window <= 0):
         raise ValueError(f"mock state 'context_window' must be a positive integer, not {window!r}")
+    if result["error"] is not None and not isinstance(result["error"], str):
+        raise ValueError(f"mock state 'error' must be the name of a canned error, not {result['error']!r}")
+    times = result["error_times"]
+    if times is not None and (isinstance(times, bool) or not isinstance(times, int) or times <= 0):
+        raise ValueError(f"mock state 'error_times' must be a positive integer, not {times!r}")
+    if result["tls"] not in TLS_VALUES:
+        raise ValueError(f"mock state 'tls' must be one of {TLS_VALUES}, not {result['tls']!r}")
+    delay = result["delay"]
+    if isinstance(delay, bool) or not isinstance(delay, (int, float)) or not 0 <= delay <= MAX_DELAY:
+        raise ValueError(f"mock state 'delay' must be a number of seconds from 0 to {MAX_DELAY}, not {delay!r}")
     return result
 
 
@@ -407,16 +424,32 @@ class Reject(Exception):
         self.response = response
 
 
+@dataclass(frozen=True)
+class CannedError:
+    """An error exactly as the real API sends it, for the `error` mock state: its status, headers and body
+    (text, or a function of the request that makes it, for bodies that repeat what was asked)."""
+
+    status: int
+    body: object   # str | Callable[[Call], str]
+    headers: tuple[tuple[str, str], ...] = (("Content-Type", "application/json"),)
+
+    def response(self, call: "Call") -> Response:
+        body = self.body(call) if callable(self.body) else self.body
+        return Response(body, status=self.status, headers=list(self.headers))
+
+
 class ProviderMock:
     """Base class of a provider simulator. A subclass sets name, scheme, hosts and default_models,
     returns its Werkzeug rules from rules() (each endpoint names a method taking (call, **args)), and
     answers unknown paths and methods in the provider's own way. A handler may raise Reject(response)
-    from any depth to answer early."""
+    from any depth to answer early.  `errors` names the canned errors a scenario can ask for with
+    `mock: {error: name}` (see CannedError)."""
 
     name: str = ""
     scheme: str = "https"
     hosts: list[str] = []
     default_models: tuple[str, ...] = ()
+    errors: dict[str, CannedError] = {}
 
     def __init__(self):
         self.url_map = Map(self.rules(), strict_slashes=False, merge_slashes=False, redirect_defaults=False)
@@ -448,18 +481,30 @@ class MockApp:
     """The WSGI app of one provider over its own copy of the state; every request is logged."""
 
     def __init__(self, mock: ProviderMock, state: dict, log: list):
+        if state["error"] is not None and state["error"] not in mock.errors:
+            known = ", ".join(sorted(mock.errors)) or "none"
+            raise ValueError(f"the {mock.name} mock has no canned error {state['error']!r}; it has: {known}")
         self.mock = mock
         self.state = state
         self.log = log
         self.ids = IdSource(mock.name)
         self.lock = threading.Lock()
+        self.canned_served = 0
 
     def __call__(self, environ, start_response):
         request = Request(environ)
         raw = request.get_data(cache=True, parse_form_data=False)
+        if self.state["delay"]:
+            time.sleep(self.state["delay"])
         with self.lock:
             self.ids.next_request()
-            response = self.mock.handle(Call(request, raw, self.state, self.ids))
+            call = Call(request, raw, self.state, self.ids)
+            name, times = self.state["error"], self.state["error_times"]
+            if name is not None and (times is None or self.canned_served < times):
+                self.canned_served += 1
+                response = self.mock.errors[name].response(call)
+            else:
+                response = self.mock.handle(call)
             self.log.append(
                 {
                     "method": request.method,
