@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import bench_match  # noqa: E402
 import yaml  # noqa: E402
-from generator.matcher import build_index  # noqa: E402
+from errorkb.search import MATCHER_JS, build_index  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -40,12 +40,12 @@ def main(argv: list[str] | None = None) -> int:
     providers = {**bench_match.make_providers(rng), **real_providers}
     synthetic = bench_match.make_errors(rng, 1000, providers)
     index = build_index(real_errors + synthetic, providers)
-    vectors = yaml.safe_load((REPO / "tests" / "vectors" / "match_vectors.yaml").read_text(encoding="utf-8"))
-    pastes = [vector["log"] for vector in vectors]
+    pastes = [vector["log"] for path in sorted((REPO / "tests" / "search" / "vectors").rglob("*.yaml"))
+              for vector in yaml.safe_load(path.read_text(encoding="utf-8")) or []]
     long_log, _ = bench_match.make_log(rng, synthetic, 40_000, 250)
     pastes.append(long_log)
     pastes.append("\n".join(bench_match.render_error(rng, error) for error in synthetic[:200]))
-    script = (REPO / "generator" / "assets" / "matcher.js").read_text(encoding="utf-8")
+    script = MATCHER_JS.read_text(encoding="utf-8")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
                                              args=["--headless", "--no-sandbox", "--disable-gpu"])

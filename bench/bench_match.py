@@ -10,10 +10,10 @@ the way SDKs print them (Python repr bodies, node-style "429 <message>", JSON).
 
 Prints: the index size (raw and gzipped) for the real errors in errors/, for the synthetic ones and
 for 10,000 synthetic ones (--size-errors; the gzipped size is what a search downloads, target: under 300 KB);
-lines per second of `generator.matcher.match` over the whole log; lines per second of a baseline in
+lines per second of `errorkb.search.match` over the whole log; lines per second of a baseline in
 the same run that normalises each line and then tries every pattern of every error on it in turn
 (timed on a prefix of the log, because it is slow); their ratio; how many planted errors were found;
-and, when node is installed, the lines per second of assets/matcher.js on the same log and whether
+and, when node is installed, the lines per second of matcher.js on the same log and whether
 its results equal Python's.
 """
 
@@ -34,7 +34,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from generator import matcher  # noqa: E402
+from errorkb import search as matcher  # noqa: E402
+from errorkb.search import engine, index as search_index  # noqa: E402
 
 # ----------------------------------------------------------------------------- vocabulary
 
@@ -238,7 +239,7 @@ class Baseline:
     """Normalise each line, then try every pattern of every error on it in turn."""
 
     def __init__(self, errors: list[dict]):
-        self.comp = matcher._compiled(matcher._RULES_INDEX)
+        self.comp = engine.engine_for(search_index.RULES_INDEX)
         self.errors = []
         for err in errors:
             lits, rxs = [], []
@@ -287,7 +288,7 @@ def run_node(index: dict, log: str) -> dict | None:
         ipath, lpath = Path(tmp) / "index.json", Path(tmp) / "log.txt"
         ipath.write_text(json.dumps(index))
         lpath.write_text(log)
-        out = subprocess.run([node, "-e", NODE_SCRIPT, str(REPO / "generator" / "assets" / "matcher.js"),
+        out = subprocess.run([node, "-e", NODE_SCRIPT, str(matcher.MATCHER_JS),
                               str(ipath), str(lpath)], capture_output=True, text=True, timeout=600)
         if out.returncode:
             print(out.stderr, file=sys.stderr)

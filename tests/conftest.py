@@ -12,6 +12,7 @@ from errorkb.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+VECTORS = Path(__file__).resolve().parent / "search" / "vectors"
 VALID_DEMO = FIXTURES / "valid" / "demo"
 
 
@@ -55,3 +56,15 @@ def require_tool(name: str, path: str | None = None) -> str:
     if os.environ.get("CI"):
         pytest.fail(message)
     pytest.skip(message)
+
+
+def load_vectors() -> list[dict]:
+    """Every match vector: tests/search/vectors/<provider>/<slug>.yaml (logs that must find that page first)
+    and no-match.yaml (logs no page may match); each vector gains `file`, its path under vectors/."""
+    import yaml
+
+    vectors = []
+    for path in sorted(VECTORS.rglob("*.yaml")):
+        for vector in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
+            vectors.append({**vector, "file": path.relative_to(VECTORS).as_posix()})
+    return vectors

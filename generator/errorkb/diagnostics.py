@@ -189,6 +189,11 @@ RULES: dict[str, Rule] = _rules(
     Rule("EKB310", "control-character", "{field} contains the character {character}, which can hide or reorder "
                                         "what terminals and pages show: remove it",
          "Control and bidirectional-override characters can forge terminal output or disguise text."),
+    Rule("EKB314", "related-one-way", "related error '{related}' does not list this error among its related: add "
+                                      "'{this}' to its related",
+         "Related links go both ways, so that a reader who lands on either page finds the other."),
+    Rule("EKB315", "unknown-provider", "'{provider}' is not a provider folder{hint}",
+         "A tool's calls name the provider folders whose errors it shows."),
     Rule("EKB309", "duplicate-signature", "signature is the same as in {other}: each error needs its own "
                                           "signature; merge the two or make this one exact",
          "Two pages for one signature split readers and search results."),

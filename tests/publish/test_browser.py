@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import REPO, require_tool
+from conftest import REPO, load_vectors, require_tool
 
 CHROMIUM = "/usr/bin/chromium"
-VECTORS = yaml.safe_load((REPO / "tests" / "search" / "vectors" / "match_vectors.yaml").read_text(encoding="utf-8"))
+VECTORS = load_vectors()
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 

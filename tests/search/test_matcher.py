@@ -2,7 +2,7 @@
 
 Covers normalisation (ANSI, box borders, wrapped lines, JSON escapes, Python repr), masking, scoring and
 provider disambiguation, the empty result, the index format, that the shortcuts which save work (features
-per block, the regex pre-filter, hint groups) change no result, every vector in tests/search/vectors/match_vectors.yaml
+per block, the regex pre-filter, hint groups) change no result, every vector in tests/search/vectors/
 against the real errors/ files (read with yaml.safe_load), and parity: matcher.js under node gives the same
 ids, order, scores and matched text as Python for every vector.
 """
@@ -17,12 +17,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import REPO, require_tool
+from conftest import REPO, load_vectors, require_tool
 from errorkb.search import MATCHER_JS, build_index, engine, mask, match, normalise, rules
 from errorkb.search import index as search_index
 
 ERRORS_DIR = REPO / "errors"
-VECTORS = Path(__file__).resolve().parent / "vectors" / "match_vectors.yaml"
 
 
 # ----------------------------------------------------------------------------- fixtures
@@ -42,12 +41,6 @@ def load_errors(errors_dir: Path) -> tuple[list[dict], dict[str, dict]]:
             data.update(id=f"{pdir.name}/{path.stem}", provider=pdir.name, url=f"{pdir.name}/{path.stem}/")
             errors.append(data)
     return errors, providers
-
-
-def load_vectors() -> list[dict]:
-    if not VECTORS.exists():
-        return []
-    return yaml.safe_load(VECTORS.read_text(encoding="utf-8")) or []
 
 
 @pytest.fixture(scope="module")
@@ -427,6 +420,17 @@ def test_hint_groups_keys_are_inside_their_needles(real):
 # ----------------------------------------------------------------------------- vectors
 
 VECTOR_LIST = load_vectors()
+
+
+def test_vectors_are_filed_by_the_page_they_expect_and_name_their_source():
+    names = [vector["name"] for vector in VECTOR_LIST]
+    assert len(names) == len(set(names)), "vector names must be unique"
+    for vector in VECTOR_LIST:
+        expected_file = "no-match.yaml" if vector["expect"] is None else vector["expect"] + ".yaml"
+        assert vector["file"] == expected_file, vector["name"]
+        source = vector.get("source", "")
+        assert source.startswith("https://") or source.startswith("constructed"), vector["name"]
+        assert isinstance(vector["log"], str) and vector["log"].strip(), vector["name"]
 
 
 @pytest.mark.parametrize("vector", VECTOR_LIST, ids=[v["name"] for v in VECTOR_LIST])

@@ -2,7 +2,8 @@
 
 Within a file: `updated` is a real date not in the future, pattern regexes compile and suit
 JavaScript too and do not match empty text, scenario expectations compile, scenario names are
-unique, no error is related to itself.  Across files: related ids exist, signatures are unique.
+unique, no error is related to itself.  Across files: related ids exist and link back, signatures are
+unique, a tool's `calls` name provider folders.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import difflib
 import re
 
 from ..diagnostics import UNSAFE_CHARACTERS, Diagnostic, diagnostic
-from .model import ErrorEntry
+from .model import ErrorEntry, display_path as display
 from .pattern_syntax import backtracking_risk, js_incompatibility, linear_compile_problem
 from .schema import field_name
 from .yamlsafe import YamlDocument
@@ -121,9 +122,10 @@ def _normalised_signature(text: str) -> str:
 
 
 def across_diagnostics(errors: list[ErrorEntry]) -> list[Diagnostic]:
-    """What is wrong between files: related ids that do not exist, signatures used twice."""
+    """What is wrong between files: related ids that do not exist or do not link back, signatures used twice."""
     found = []
     ids = {entry.id for entry in errors}
+    by_id = {entry.id: entry for entry in errors}
     first_with_signature: dict[str, ErrorEntry] = {}
     for entry in errors:
         for index, related in enumerate(entry.data.get("related", [])):
@@ -132,6 +134,11 @@ def across_diagnostics(errors: list[ErrorEntry]) -> list[Diagnostic]:
                 hint = f": did you mean '{close[0]}'?" if close else ": write the id of an existing error"
                 line, column = entry.position("related", index)
                 found.append(diagnostic("EKB308", entry.shown_path, line, column, related=related, hint=hint))
+        for index, related in enumerate(entry.data.get("related", [])):
+            other = by_id.get(related)
+            if other is not None and entry.id not in other.data.get("related", []):
+                line, column = entry.position("related", index)
+                found.append(diagnostic("EKB314", entry.shown_path, line, column, related=related, this=entry.id))
         signature = _normalised_signature(entry.data["signature"]["text"])
         if signature not in first_with_signature:
             first_with_signature[signature] = entry
@@ -142,4 +149,18 @@ def across_diagnostics(errors: list[ErrorEntry]) -> list[Diagnostic]:
             line, column = this.position("signature", "text")
             found.append(diagnostic("EKB309", this.shown_path, line, column,
                                     other=f"{that.shown_path}:{that_line}:{that_column}"))
+    return found
+
+
+def provider_diagnostics(providers: dict) -> list[Diagnostic]:
+    """A tool's `calls` must name provider folders."""
+    found = []
+    for slug, provider in providers.items():
+        for index, called in enumerate(provider.data.get("calls", [])):
+            if called not in providers:
+                close = difflib.get_close_matches(called, sorted(providers), n=1, cutoff=0.6)
+                hint = f": did you mean '{close[0]}'?" if close else ""
+                document = provider.document
+                line, column = document.position(("calls", index)) if document else (1, 1)
+                found.append(diagnostic("EKB315", display(provider.path), line, column, provider=called, hint=hint))
     return found

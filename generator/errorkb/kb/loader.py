@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 from ..diagnostics import Diagnostic, diagnostic
-from .content import across_diagnostics, entry_diagnostics, text_diagnostics
+from .content import across_diagnostics, entry_diagnostics, provider_diagnostics, text_diagnostics
 from .model import ErrorEntry, KnowledgeBase, Provider, display_path
 from .schema import SCHEMA_LINES, schema_diagnostics
 from .yamlsafe import YamlDocument, read_yaml_file
@@ -63,7 +63,7 @@ def load_knowledge_base(errors_dir: Path, *, today: dt.date | None = None) -> Kn
             document, file_problems = _read_checked(provider_file, "provider.schema.json")
             problems.extend(file_problems)
             if document is not None and not file_problems:
-                providers[child.name] = Provider(child.name, provider_file, document.data)
+                providers[child.name] = Provider(child.name, provider_file, document.data, document)
         for path in sorted(child.iterdir()):
             if path.name == "_provider.yaml" or path.name.startswith("."):
                 continue
@@ -95,6 +95,7 @@ def load_knowledge_base(errors_dir: Path, *, today: dt.date | None = None) -> Kn
                 errors.append(entry)
 
     problems.extend(across_diagnostics(errors))
+    problems.extend(provider_diagnostics(providers))
     if problems:
         raise ValidationFailed(problems)
     return KnowledgeBase(errors_dir=errors_dir, providers=providers, errors=errors)

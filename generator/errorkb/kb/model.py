@@ -14,6 +14,11 @@ class Provider:
     slug: str
     path: Path
     data: dict
+    document: YamlDocument | None = None
+
+    @property
+    def is_tool(self) -> bool:
+        return self.data.get("kind") == "tool"
 
     @property
     def name(self) -> str:
