@@ -148,6 +148,19 @@ def test_rule_fires_on_its_fixture(code, tmp_path, monkeypatch, capsys):
 # ----------------------------------------------------------------------------- folder layout
 
 
+def test_EKB314_a_related_error_must_link_back(tmp_path, monkeypatch, capsys):
+    tree = _edit(tmp_path, "related:\n  - demo/bad-token\n", "", name="slow-down.yaml")
+    assert _validate(capsys, monkeypatch, tree) == [
+        "errors/demo/bad-token.yaml:46:5: EKB314 related error 'demo/slow-down' does not list this error among its "
+        "related: add 'demo/bad-token' to its related"]
+
+
+def test_EKB315_a_tool_calls_only_known_providers(tmp_path, monkeypatch, capsys):
+    tree = _edit(tmp_path, "name: Demo\n", "name: Demo\nkind: tool\ncalls: [demo, opneai]\n", name="_provider.yaml")
+    assert _validate(capsys, monkeypatch, tree) == ["errors/demo/_provider.yaml:4:15: EKB315 'opneai' is not a provider "
+                                                    "folder"]
+
+
 def test_EKB120_no_errors_folder(tmp_path, monkeypatch, capsys):
     assert _validate(capsys, monkeypatch, tmp_path) == ["errors:1:1: EKB120 errors folder not found"]
 

@@ -121,10 +121,10 @@ def _normalised_signature(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def across_diagnostics(errors: list[ErrorEntry]) -> list[Diagnostic]:
+def across_diagnostics(errors: list[ErrorEntry], present: set[str] | None = None) -> list[Diagnostic]:
     """What is wrong between files: related ids that do not exist or do not link back, signatures used twice."""
     found = []
-    ids = {entry.id for entry in errors}
+    ids = {entry.id for entry in errors} | (present or set())
     by_id = {entry.id: entry for entry in errors}
     first_with_signature: dict[str, ErrorEntry] = {}
     for entry in errors:

@@ -35,6 +35,7 @@ def load_knowledge_base(errors_dir: Path, *, today: dt.date | None = None) -> Kn
     problems: list[Diagnostic] = []
     providers: dict[str, Provider] = {}
     errors: list[ErrorEntry] = []
+    present: set[str] = set()   # ids of every error file, loaded or not: a related link to a broken file is not broken
     if not errors_dir.is_dir():
         raise ValidationFailed([diagnostic("EKB120", display_path(errors_dir), 1, 1)])
     root = errors_dir.resolve()
@@ -84,6 +85,7 @@ def load_knowledge_base(errors_dir: Path, *, today: dt.date | None = None) -> Kn
             if not SLUG.match(path.stem):
                 problems.append(diagnostic("EKB126", shown, 1, 1))
                 continue
+            present.add(f"{child.name}/{path.stem}")
             document, file_problems = _read_checked(path, "error.schema.json")
             problems.extend(file_problems)
             if document is None:
@@ -94,7 +96,7 @@ def load_knowledge_base(errors_dir: Path, *, today: dt.date | None = None) -> Kn
                 problems.extend(entry_diagnostics(entry, today))
                 errors.append(entry)
 
-    problems.extend(across_diagnostics(errors))
+    problems.extend(across_diagnostics(errors, present))
     problems.extend(provider_diagnostics(providers))
     if problems:
         raise ValidationFailed(problems)
