@@ -3,10 +3,16 @@
 Loads and validates the errors folder (a problem fails the build with `path:line:column: CODE`
 lines): the plugin's `errors_dir` under plain `mkdocs build`, or the folder (and the knowledge
 base already loaded from it) that `errorkb build` and `errorkb serve` hand over with `use`;
-adds every page from errorkb.publish.render as a generated file (nothing is written into
-docs/), points each error page's edit link at its YAML file, builds the navigation from
-index pages only (home, one page per provider, hand-written pages), and makes
-`mkdocs serve` rebuild when a file under errors/ changes.
+adds the generated pages as generated files (nothing is written into docs/), points each error
+page's edit link at its YAML file, builds the navigation from index pages only (home, one page
+per provider, hand-written pages), and makes `mkdocs serve` rebuild when a file under errors/
+changes.
+
+Index pages (home, providers, format) go through Markdown like any page.  An error page's file
+holds only its front matter: its HTML comes from publish.html, rendered on every core by
+publish.parallel while MkDocs builds, so MkDocs never parses its Markdown (`on_pre_page` gives
+the page a render step that does nothing).  The HTML and table of contents are put in place
+just before the theme renders the page, first among plugins, and dropped after it is written.
 """
 
 from __future__ import annotations
@@ -18,11 +24,13 @@ from pathlib import Path
 from mkdocs.config import config_options
 from mkdocs.config.base import Config
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin
+from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.toc import get_toc
 
 from ..kb import KnowledgeBase, ValidationFailed, load_knowledge_base
-from .render import nav_for, page_dates, page_path, render_files
+from .parallel import PageRendering, page_inputs
+from .render import error_front_matter, nav_for, page_dates, page_path, render_index_pages, site_files
 
 
 class ErrorkbConfig(Config):
@@ -37,6 +45,8 @@ class ErrorkbPlugin(BasePlugin[ErrorkbConfig]):
         self.errors_dir: Path | None = None
         self._given: tuple[Path, KnowledgeBase | None] | None = None
         self.page_dates: dict[str, str] = {}
+        self.rendering: PageRendering | None = None
+        self.error_pages: set[str] = set()
 
     def use(self, errors_dir: Path, kb: KnowledgeBase | None = None) -> None:
         """Build `errors_dir` instead of the configured errors_dir; `kb`, if given, was loaded from it."""
@@ -62,21 +72,61 @@ class ErrorkbPlugin(BasePlugin[ErrorkbConfig]):
     def on_files(self, files: Files, config) -> Files:
         assert self.kb is not None
         docs_dir = Path(config.docs_dir).resolve()
-        for path, content in render_files(self.kb, config.repo_url).items():
+        generated = {**render_index_pages(self.kb, config.repo_url), **site_files(self.kb)}
+        generated.update({page_path(entry): error_front_matter(entry) for entry in self.kb.errors})
+        for path, content in generated.items():
             if files.get_file_from_path(path) is not None:
                 raise PluginError(f"errorkb: docs/{path} would be replaced by a generated page: remove or rename it")
             files.append(File.generated(config, path, content=content))
         for entry in self.kb.errors:
-            generated = files.get_file_from_path(page_path(entry))
-            generated.edit_uri = posixpath.join(*Path(os.path.relpath(entry.path.resolve(), docs_dir)).parts)
+            generated_file = files.get_file_from_path(page_path(entry))
+            generated_file.edit_uri = posixpath.join(*Path(os.path.relpath(entry.path.resolve(), docs_dir)).parts)
         self.page_dates = page_dates(self.kb)
+        self.error_pages = {page_path(entry) for entry in self.kb.errors}
+        self._close_rendering()
+        self.rendering = PageRendering(config.markdown_extensions, config.mdx_configs, config.use_directory_urls)
+        self.rendering.start(page_inputs(self.kb))
         return files
+
+    def on_pre_page(self, page, config, files):
+        """An error page skips Markdown: its HTML arrives in on_page_context."""
+        if page.file.src_uri in self.error_pages:
+            def render_nothing(config, files, page=page):
+                page.content = ""
+            page.render = render_nothing
+        return page
 
     def on_page_markdown(self, markdown, page, config, files):
         """The date search engines see (sitemap.xml lastmod): an error page's `updated`, a provider page's latest,
         any other page the knowledge base's latest, so that a build does not depend on the day it runs."""
         page.update_date = self.page_dates.get(page.file.src_uri, self.page_dates.get("", page.update_date))
         return markdown
+
+    @event_priority(100)
+    def on_page_context(self, context, page, config, nav):
+        """Put an error page's HTML and table of contents in place before any other plugin or the theme sees it."""
+        if page.file.src_uri in self.error_pages:
+            assert self.rendering is not None
+            page.content, toc_tokens = self.rendering.take(page.file.src_uri)
+            page.toc = get_toc(toc_tokens)
+        return context
+
+    def on_post_page(self, output, page, config):
+        """Once an error page is written, let go of its HTML, so that a build holds few pages at a time."""
+        if page.file.src_uri in self.error_pages:
+            page.content = ""
+        return output
+
+    def on_post_build(self, config):
+        self._close_rendering()
+
+    def on_build_error(self, error):
+        self._close_rendering()
+
+    def _close_rendering(self) -> None:
+        if self.rendering is not None:
+            self.rendering.close()
+            self.rendering = None
 
     def on_serve(self, server, config, builder):
         if self.errors_dir is not None:
