@@ -36,7 +36,8 @@ class _Events(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         self._flush()
-        self.events.append(("start", tag, tuple(sorted(attrs))))
+        # data-pagefind-* attributes guide the site's search (Pagefind); the export has none.
+        self.events.append(("start", tag, tuple(sorted(a for a in attrs if not a[0].startswith("data-pagefind-")))))
 
     def handle_endtag(self, tag):
         self._flush()

@@ -160,6 +160,22 @@ def test_rendered_folder_builds_without_the_errorkb_plugin(demo_tree, capsys, mo
     assert "Demo API bad token" in page and "Copy-paste commands" in page
     nav = yaml.safe_load(config.split("\n", 1)[1])["nav"]
     assert nav[:2] == [{"Home": "index.md"}, {"Providers": [{"Demo": "demo/index.md"}]}]
+    # errorkb's Pagefind search needs errorkb: the plain project has the theme's own search instead.
+    assert yaml.safe_load(config.split("\n", 1)[1])["plugins"][0] == "search"
+    assert (demo_tree / "plain-site" / "search" / "search_index.json").is_file()
+
+
+def test_site_search_is_pagefind_and_refuses_a_second_search(demo_tree, capsys):
+    config = write_mkdocs_config(demo_tree, demo_tree / "errors")
+    status, _, err = run_cli(capsys, "build", "-d", "site")
+    assert status == 0, err
+    assert (demo_tree / "site" / "pagefind" / "pagefind.js").is_file()
+    assert not (demo_tree / "site" / "search" / "search_index.json").exists()
+    assert "assets/errorkb/search.js" in (demo_tree / "site" / "demo" / "bad-token" / "index.html").read_text()
+    config.write_text(config.read_text().replace("plugins:\n", "plugins:\n  - search\n"))
+    status, _, err = run_cli(capsys, "build", "-d", "site")
+    assert status == 1
+    assert "remove '- search' from plugins" in err
 
 
 def test_errors_option_builds_the_folder_it_validated(tmp_path, monkeypatch, capsys):

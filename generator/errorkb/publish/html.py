@@ -7,6 +7,9 @@ expects it.  Only code blocks go through Markdown, one fence at a time, so that 
 exactly the site's (pymdownx.highlight and Pygments with their configured options).  A test builds
 the site both ways and compares every error page.
 
+For the site's search (Pagefind), the signature and the error type and code carry the highest
+weight (data-pagefind-weight), so an error page comes first for its own message and codes.
+
 Every value from YAML is escaped: the Jinja2 environment autoescapes, and prose goes through
 `prose_html`, which writes `code` spans as <code> and everything else as text.
 """
@@ -158,10 +161,14 @@ class ErrorPageRenderer:
                                         code_block=self.code_block)
         self.template = self.environment.get_template("error.html.j2")
 
-    def code_block(self, value, language: str = "") -> Markup:
-        """A fenced code block as the site's Markdown extensions render it (highlighting included)."""
+    def code_block(self, value, language: str = "", search_weight: int | None = None) -> Markup:
+        """A fenced code block as the site's Markdown extensions render it (highlighting included); with
+        `search_weight`, its outer element carries Pagefind's data-pagefind-weight (1 is plain text, 10 the most)."""
         self.code_markdown.reset()
-        return Markup(self.code_markdown.convert(str(markup.code_block(value, language))))
+        block = self.code_markdown.convert(str(markup.code_block(value, language)))
+        if search_weight is not None:
+            block = re.sub(r"^<([a-z]+)", rf'<\1 data-pagefind-weight="{int(search_weight)}"', block, count=1)
+        return Markup(block)
 
     def link(self, path: str, here: str) -> str:
         url = get_relative_url(page_url(path, self.directory_urls), page_url(here, self.directory_urls))

@@ -13,12 +13,19 @@ holds only its front matter: its HTML comes from publish.html, rendered on every
 publish.parallel while MkDocs builds, so MkDocs never parses its Markdown (`on_pre_page` gives
 the page a render step that does nothing).  The HTML and table of contents are put in place
 just before the theme renders the page, first among plugins, and dropped after it is written.
+
+Search (option `search`, on by default): once the site is built, Pagefind indexes it into
+pagefind/ (only each page's <article>), and assets/errorkb/search.js gives every page a search
+dialog that loads the index only when the reader searches.  Material's own `search` plugin (one
+lunr index that every page downloads) must then be left out of the plugins.
 """
 
 from __future__ import annotations
 
 import os
 import posixpath
+import subprocess
+import sys
 from pathlib import Path
 
 from mkdocs.config import config_options
@@ -36,6 +43,11 @@ from .render import error_front_matter, nav_for, page_dates, page_path, render_i
 class ErrorkbConfig(Config):
     errors_dir = config_options.Type(str, default="errors")
     extra_nav = config_options.Type(list, default=[])
+    search = config_options.Type(bool, default=True)
+
+
+SEARCH_SCRIPT = "assets/errorkb/search.js"
+PAGEFIND_TIMEOUT = 1800
 
 
 class ErrorkbPlugin(BasePlugin[ErrorkbConfig]):
@@ -67,6 +79,14 @@ class ErrorkbPlugin(BasePlugin[ErrorkbConfig]):
         if config.nav is None:
             extra = [(title, path) for item in self.config.extra_nav for title, path in item.items()]
             config.nav = nav_for(self.kb, extra)
+        if self.config.search:
+            for name in ("search", "material/search"):
+                if name in config.plugins:
+                    raise PluginError("errorkb: the errorkb plugin indexes the site for search with Pagefind; "
+                                      "remove '- search' from plugins in the MkDocs configuration (or set "
+                                      "errorkb's 'search: false' to keep Material's search)")
+            if SEARCH_SCRIPT not in [str(script) for script in config.extra_javascript]:
+                config.extra_javascript.append(SEARCH_SCRIPT)
         return config
 
     def on_files(self, files: Files, config) -> Files:
@@ -119,6 +139,8 @@ class ErrorkbPlugin(BasePlugin[ErrorkbConfig]):
 
     def on_post_build(self, config):
         self._close_rendering()
+        if self.config.search:
+            index_for_search(Path(config.site_dir))
 
     def on_build_error(self, error):
         self._close_rendering()
@@ -133,3 +155,18 @@ class ErrorkbPlugin(BasePlugin[ErrorkbConfig]):
             server.watch(str(self.errors_dir))
         server.watch(str(Path(__file__).parent / "templates"))
         return server
+
+
+def index_for_search(site_dir: Path) -> None:
+    """Index the built site with Pagefind (the binary that the `pagefind[bin]` package brings) into
+    site_dir/pagefind/: each page's article, so that headers, navigation and footers are not searched, without the
+    headings' permanent-link marks."""
+    command = [sys.executable, "-m", "pagefind", "--site", str(site_dir), "--root-selector", "article",
+               "--exclude-selectors", ".headerlink", "--output-subdir", "pagefind", "--silent"]
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=PAGEFIND_TIMEOUT)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise PluginError(f"errorkb: the search index could not be built: {error}") from None
+    if result.returncode != 0:
+        detail = (result.stderr or result.stdout).strip()[-2000:]
+        raise PluginError(f"errorkb: Pagefind failed to index the site (exit {result.returncode}): {detail}")
