@@ -8,7 +8,11 @@ exactly the site's (pymdownx.highlight and Pygments with their configured option
 the site both ways and compares every error page.
 
 For the site's search (Pagefind), the signature and the error type and code carry the highest
-weight (data-pagefind-weight), so an error page comes first for its own message and codes.
+weight (data-pagefind-weight), so an error page comes first for its own message and codes.  What
+readers search for is the message, its codes and what it means: the title, signature, quick fix,
+summary, meaning, causes, quick fixes, command titles and FAQ are indexed; commands, platform
+notes, real-world fixes, troubleshooting steps, prevention, related errors and sources are marked
+data-pagefind-ignore, which keeps the index a fraction of the site's size.
 
 Every value from YAML is escaped: the Jinja2 environment autoescapes, and prose goes through
 `prose_html`, which writes `code` spans as <code> and everything else as text.
@@ -31,6 +35,14 @@ from .display import PLATFORM_NAMES
 from .render import TEMPLATES_DIR, describe_scenario
 
 
+_NOT_SEARCHED = ' data-pagefind-ignore'
+
+
+def _searched(searched: bool) -> str:
+    """The attribute that keeps an element out of the search index (Pagefind), where `searched` is false."""
+    return "" if searched else _NOT_SEARCHED
+
+
 def inline_html(value) -> Markup:
     """One paragraph of prose as HTML: `code` spans as <code>, the rest as text."""
     out = []
@@ -42,12 +54,13 @@ def inline_html(value) -> Markup:
     return Markup("".join(out))
 
 
-def prose_html(value) -> Markup:
+def prose_html(value, searched: bool = True) -> Markup:
     """Prose as paragraphs: one <p> per paragraph."""
-    return Markup("\n".join(f"<p>{inline_html(paragraph)}</p>" for paragraph in markup.split_paragraphs(value)))
+    return Markup("\n".join(f"<p{_searched(searched)}>{inline_html(paragraph)}</p>"
+                             for paragraph in markup.split_paragraphs(value)))
 
 
-def list_html(items, ordered: bool = False) -> Markup:
+def list_html(items, ordered: bool = False, searched: bool = True) -> Markup:
     """A list of prose items; loose (each paragraph a <p>) when any item has several paragraphs, as
     Python-Markdown makes of the export, which writes such a list with blank lines between items."""
     split = [markup.split_paragraphs(item) for item in items]
@@ -60,7 +73,7 @@ def list_html(items, ordered: bool = False) -> Markup:
             rows.append(f"<li>\n{body}\n</li>")
         else:
             rows.append(f"<li>{inline_html(paragraphs[0]) if paragraphs else ''}</li>")
-    return Markup(f"<{tag}>\n" + "\n".join(rows) + f"\n</{tag}>")
+    return Markup(f"<{tag}{_searched(searched)}>\n" + "\n".join(rows) + f"\n</{tag}>")
 
 
 @dataclass
@@ -71,7 +84,7 @@ class Headings:
     used_ids: set = field(default_factory=set)
     tokens: list = field(default_factory=list)
 
-    def __call__(self, level: int, text) -> Markup:
+    def __call__(self, level: int, text, searched: bool = True) -> Markup:
         settings = self.toc
         level = min(level + settings.base_level, 6)
         inner = html.escape(" ".join(str(text).split()), quote=False)
@@ -88,7 +101,7 @@ class Headings:
             link = (f'<a class="{html.escape(settings.permalink_class)}" href="#{quoted_id}"{title}>'
                     f'{text_of_link}</a>')
             inner = link + inner if settings.permalink_leading else inner + link
-        return Markup(f'<h{level} id="{quoted_id}">{inner}</h{level}>')
+        return Markup(f'<h{level} id="{quoted_id}"{_searched(searched)}>{inner}</h{level}>')
 
     def nested(self) -> list:
         return markdown.extensions.toc.nest_toc_tokens([dict(token, children=[]) for token in self.tokens])
@@ -161,13 +174,15 @@ class ErrorPageRenderer:
                                         code_block=self.code_block)
         self.template = self.environment.get_template("error.html.j2")
 
-    def code_block(self, value, language: str = "", search_weight: int | None = None) -> Markup:
+    def code_block(self, value, language: str = "", search_weight: int | None = None, searched: bool = True) -> Markup:
         """A fenced code block as the site's Markdown extensions render it (highlighting included); with
         `search_weight`, its outer element carries Pagefind's data-pagefind-weight (1 is plain text, 10 the most)."""
         self.code_markdown.reset()
         block = self.code_markdown.convert(str(markup.code_block(value, language)))
         if search_weight is not None:
             block = re.sub(r"^<([a-z]+)", rf'<\1 data-pagefind-weight="{int(search_weight)}"', block, count=1)
+        if not searched:
+            block = re.sub(r"^<([a-z]+)", rf"<\1{_NOT_SEARCHED}", block, count=1)
         return Markup(block)
 
     def link(self, path: str, here: str) -> str:

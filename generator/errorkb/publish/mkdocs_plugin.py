@@ -14,9 +14,9 @@ publish.parallel while MkDocs builds, so MkDocs never parses its Markdown (`on_p
 the page a render step that does nothing).  The HTML and table of contents are put in place
 just before the theme renders the page, first among plugins, and dropped after it is written.
 
-Search (option `search`, on by default): once the site is built, Pagefind indexes it into
-pagefind/ (only each page's <article>), and assets/errorkb/search.js gives every page a search
-dialog that loads the index only when the reader searches.  Material's own `search` plugin (one
+Search (option `search`, on by default): publish.search_index indexes each page with Pagefind as
+soon as it is written, on the other core, into pagefind/; assets/errorkb/search.js gives every
+page a search dialog that loads the index only when the reader searches.  Material's own `search` plugin (one
 lunr index that every page downloads) must then be left out of the plugins.
 """
 
@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import os
 import posixpath
-import subprocess
-import sys
 from pathlib import Path
 
 from mkdocs.config import config_options
@@ -37,6 +35,7 @@ from mkdocs.structure.toc import get_toc
 
 from ..kb import KnowledgeBase, ValidationFailed, load_knowledge_base
 from .parallel import PageRendering, page_inputs
+from .search_index import SearchIndexer, SearchIndexError
 from .render import error_front_matter, nav_for, page_dates, page_path, render_index_pages, site_files
 
 
@@ -47,7 +46,6 @@ class ErrorkbConfig(Config):
 
 
 SEARCH_SCRIPT = "assets/errorkb/search.js"
-PAGEFIND_TIMEOUT = 1800
 
 
 class ErrorkbPlugin(BasePlugin[ErrorkbConfig]):
@@ -59,6 +57,7 @@ class ErrorkbPlugin(BasePlugin[ErrorkbConfig]):
         self.page_dates: dict[str, str] = {}
         self.rendering: PageRendering | None = None
         self.error_pages: set[str] = set()
+        self.indexer: SearchIndexer | None = None
 
     def use(self, errors_dir: Path, kb: KnowledgeBase | None = None) -> None:
         """Build `errors_dir` instead of the configured errors_dir; `kb`, if given, was loaded from it."""
@@ -106,6 +105,13 @@ class ErrorkbPlugin(BasePlugin[ErrorkbConfig]):
         self._close_rendering()
         self.rendering = PageRendering(config.markdown_extensions, config.mdx_configs, config.use_directory_urls)
         self.rendering.start(page_inputs(self.kb))
+        if self.config.search:
+            self.indexer = SearchIndexer()
+            try:
+                self.indexer.start(Path(config.site_dir))
+            except SearchIndexError as error:
+                self.indexer = None
+                raise PluginError(f"errorkb: {error}") from None
         return files
 
     def on_pre_page(self, page, config, files):
@@ -135,15 +141,24 @@ class ErrorkbPlugin(BasePlugin[ErrorkbConfig]):
         """Once an error page is written, let go of its HTML, so that a build holds few pages at a time."""
         if page.file.src_uri in self.error_pages:
             page.content = ""
+        if self.indexer is not None:
+            self.indexer.add(output, page.url)
         return output
 
     def on_post_build(self, config):
         self._close_rendering()
-        if self.config.search:
-            index_for_search(Path(config.site_dir))
+        if self.indexer is not None:
+            indexer, self.indexer = self.indexer, None
+            try:
+                indexer.finish()
+            except SearchIndexError as error:
+                raise PluginError(f"errorkb: {error}") from None
 
     def on_build_error(self, error):
         self._close_rendering()
+        if self.indexer is not None:
+            self.indexer.close()
+            self.indexer = None
 
     def _close_rendering(self) -> None:
         if self.rendering is not None:
@@ -156,17 +171,3 @@ class ErrorkbPlugin(BasePlugin[ErrorkbConfig]):
         server.watch(str(Path(__file__).parent / "templates"))
         return server
 
-
-def index_for_search(site_dir: Path) -> None:
-    """Index the built site with Pagefind (the binary that the `pagefind[bin]` package brings) into
-    site_dir/pagefind/: each page's article, so that headers, navigation and footers are not searched, without the
-    headings' permanent-link marks."""
-    command = [sys.executable, "-m", "pagefind", "--site", str(site_dir), "--root-selector", "article",
-               "--exclude-selectors", ".headerlink", "--output-subdir", "pagefind", "--silent"]
-    try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=PAGEFIND_TIMEOUT)
-    except (OSError, subprocess.TimeoutExpired) as error:
-        raise PluginError(f"errorkb: the search index could not be built: {error}") from None
-    if result.returncode != 0:
-        detail = (result.stderr or result.stdout).strip()[-2000:]
-        raise PluginError(f"errorkb: Pagefind failed to index the site (exit {result.returncode}): {detail}")
