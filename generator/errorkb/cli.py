@@ -57,11 +57,14 @@ def cmd_serve(args, project: Project, kb: KnowledgeBase) -> int:
 
 
 def cmd_render(args, project: Project, kb: KnowledgeBase) -> int:
-    from .publish.site import write_pages
+    from dataclasses import replace
 
-    docs = None if args.pages_only else (args.docs or project.docs_dir)
-    written = write_pages(kb, args.out, docs, project.repo_url)
-    print(f"errorkb: wrote {len(written)} files to {args.out}")
+    from .publish.site import export_project
+
+    if args.docs is not None:
+        project = replace(project, docs_dir=args.docs)
+    written = export_project(project, kb, args.out, with_docs=not args.pages_only)
+    print(f"errorkb: wrote {len(written)} files to {args.out} (build it with: mkdocs build -f {args.out / 'mkdocs.yml'})")
     return 0
 
 
@@ -212,11 +215,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("-a", "--address", default="127.0.0.1:8000")
     serve.set_defaults(run=cmd_serve)
 
-    render = commands.add_parser("render", help="write the rendered pages to a folder for any static-site engine")
-    render.add_argument("--out", type=Path, required=True)
+    render = commands.add_parser("render", help="write the site as Markdown and a mkdocs.yml, for any static-site "
+                                                "engine that reads them (MkDocs, Zensical)")
+    render.add_argument("--out", type=Path, required=True, help="folder to write: OUT/docs/ and OUT/mkdocs.yml")
     render.add_argument("--docs", type=Path, default=None,
                         help="hand-written pages to copy along (default: docs_dir of mkdocs.yml)")
-    render.add_argument("--pages-only", action="store_true", help="write only the generated pages")
+    render.add_argument("--pages-only", action="store_true", help="write only the generated pages, no hand-written "
+                                                                  "ones")
     render.set_defaults(run=cmd_render)
 
     check = commands.add_parser("check", help="shellcheck every command and run it against the provider mock")

@@ -1,11 +1,14 @@
 """The built site in a real browser (Debian's Chromium driven by Playwright): the paste box answers every test
 vector like the Python matcher, offers the right page for an SDK traceback, says plainly when nothing matches,
-is reachable from every page, and the site's own search finds a page by its exact signature."""
+is reachable from every page; the site's search (Pagefind) puts an error page first for its signature and its
+code, loads nothing before the reader searches, and shows hostile titles as text."""
 
 from __future__ import annotations
 
 import functools
 import http.server
+import json
+import urllib.request
 import subprocess
 import sys
 import threading
@@ -131,26 +134,72 @@ def test_paste_box_is_reachable_from_every_page(browser, site_url):
     page.close()
 
 
-def test_site_search_finds_a_page_by_its_exact_signature(browser, site_url):
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+def _search(page, query: str) -> list[str]:
+    """Type `query` in the site's search dialog; the result links (paths from the site root) and the status."""
+    if not page.locator("dialog.ekb-search[open]").count():
+        page.click(".ekb-search-button")
+    page.fill(".ekb-search-input", query)
+    page.wait_for_function("""(query) => {
+        const status = document.querySelector('.ekb-search-status').textContent;
+        return document.querySelector('.ekb-search-input').value === query && status !== 'Searching…';
+    }""", arg=query, timeout=15000)
+    page.wait_for_timeout(300)   # a debounced search may still replace the list
+    return page.eval_on_selector_all(".ekb-search-result a",
+                                     "links => links.map(link => new URL(link.href).pathname)")
 
+
+def test_no_page_downloads_a_search_or_match_index_before_it_is_used(browser, site_url):
+    page = browser.new_page()
+    requested = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(site_url + "openai/rate-limit/")
+    page.wait_for_load_state("networkidle")
+    assert not [url for url in requested if "/pagefind/" in url or "match-index" in url or "matcher.js" in url]
+    assert _search(page, "insufficient_quota")[0] == "/openai/insufficient-quota/"
+    assert any("/pagefind/" in url for url in requested)
+    page.close()
+
+
+def test_search_puts_an_error_page_first_for_its_signature_and_its_code(browser, site_url):
+    errors = json.loads(urllib.request.urlopen(site_url + "errors.json").read())["errors"]
+    codes = [entry["signature"].get("error_code") for entry in errors]
     page = browser.new_page()
     page.goto(site_url)
-    query = page.locator("input[data-md-component='search-query']")
-    results = page.locator(".md-search-result__item > a")
-    # The search index loads in a web worker; a query typed before it is ready gets no answer, so type again.
-    for _ in range(30):
-        query.click()
-        query.fill("")
-        query.type("401 Incorrect API key provided")
-        try:
-            results.first.wait_for(state="visible", timeout=2000)
-            break
-        except PlaywrightTimeout:
-            continue
-    first = results.first.get_attribute("href")
-    assert "/openai/invalid-api-key/" in first, first
+    wrong = []
+    for entry in errors:
+        queries = [entry["signature"]["text"]]
+        code = entry["signature"].get("error_code")
+        if code and codes.count(code) == 1:
+            queries.append(code)
+        for query in queries:
+            found = _search(page, query)
+            if not found or found[0] != f"/{entry['id']}/":
+                wrong.append(f"{query!r}: expected /{entry['id']}/ first, got {found[:3]}")
     page.close()
+    assert len(errors) >= 10
+    assert not wrong, "\n".join(wrong)
+
+
+def test_search_says_when_nothing_matches(browser, site_url):
+    page = browser.new_page()
+    page.goto(site_url)
+    assert _search(page, "☃☃☃") == []   # Pagefind matches word prefixes, so a query of real words rarely finds nothing
+    assert page.inner_text(".ekb-search-status").startswith("No page matches")
+    page.close()
+
+
+def test_search_results_show_hostile_titles_as_text(browser, hostile_url):
+    page = browser.new_page()
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(hostile_url)
+    found = _search(page, "alert")
+    titles = page.eval_on_selector_all(".ekb-search-title", "titles => titles.map(title => title.textContent)")
+    page.wait_for_timeout(300)
+    page.close()
+    assert "/demo/script-title/" in found
+    assert "<script>alert(1)</script>" in titles
+    assert dialogs == []
 
 
 @pytest.mark.parametrize("page_path", ["demo/emoji-title/", "demo/script-title/", "demo/"])

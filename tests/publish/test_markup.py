@@ -138,7 +138,7 @@ def test_markdown_export_reads_as_text(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(REPO)
     status, _, err = run_cli(capsys, "render", "--out", str(tmp_path), "--pages-only")
     assert status == 0, err
-    page = (tmp_path / "openai" / "invalid-api-key.md").read_text(encoding="utf-8")
+    page = (tmp_path / "docs" / "openai" / "invalid-api-key.md").read_text(encoding="utf-8")
     assert "&#" not in page
     assert "OPENAI\\_API\\_KEY" not in page and page.count("OPENAI_API_KEY") > 20
     assert "api.openai.com" in page

@@ -153,7 +153,8 @@ def test_export_lists_every_error_with_all_fields(demo_tree, capsys):
 def test_render_writes_pages_to_a_folder_without_mkdocs(demo_tree, capsys):
     status, out, err = run_cli(capsys, "render", "--out", "out", "--docs", str(REPO / "docs"))
     assert (status, err) == (0, "")
-    out_dir = Path("out")
+    out_dir = Path("out") / "docs"
+    assert (Path("out") / "mkdocs.yml").is_file()
     assert (out_dir / "demo" / "bad-token.md").read_text().startswith("---\ntitle: \"Demo API bad token\"")
     assert (out_dir / "demo" / "index.md").is_file() and (out_dir / "index.md").is_file()
     assert (out_dir / "contributing.md").is_file() and (out_dir / "format.md").is_file()

@@ -14,6 +14,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conftest import FIXTURES, REPO, run_cli, write_mkdocs_config
 
@@ -144,21 +145,37 @@ def test_serve_reloads_when_an_error_file_changes(demo_tree):
         server.wait(timeout=10)
 
 
-def test_rendered_folder_builds_without_the_errorkb_plugin(demo_tree, capsys):
-    """`errorkb render` output is a complete docs folder: plain MkDocs, with no errorkb plugin, builds it strictly."""
-    status, _, err = run_cli(capsys, "render", "--out", "rendered", "--docs", str(REPO / "docs"))
-    assert (status, err) == (0, "")
-    config = (REPO / "mkdocs.yml").read_text()
-    config = re.sub(r"  - errorkb:\n(      .*\n|        .*\n)+", "", config)
-    assert "errorkb:" not in config
-    config = config.replace("docs_dir: docs", f"docs_dir: {demo_tree / 'rendered'}")
-    config = config.replace("custom_dir: docs/overrides", f"custom_dir: {demo_tree / 'rendered' / 'overrides'}")
-    (demo_tree / "plain.yml").write_text(config)
-    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-f", "plain.yml", "-d", "plain-site"],
-                            cwd=demo_tree, capture_output=True, text=True, timeout=120)
+def test_rendered_folder_builds_without_the_errorkb_plugin(demo_tree, capsys, monkeypatch):
+    """`errorkb render` writes a complete MkDocs project: plain MkDocs, with no errorkb plugin, builds it strictly,
+    with the same navigation as the errorkb build."""
+    write_mkdocs_config(demo_tree, demo_tree / "errors")
+    status, _, err = run_cli(capsys, "render", "--out", "rendered")
+    assert status == 0, err
+    config = (demo_tree / "rendered" / "mkdocs.yml").read_text()
+    assert "- errorkb" not in config and "errors_dir" not in config and "docs_dir: docs" in config
+    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-f", "rendered/mkdocs.yml", "-d",
+                             str(demo_tree / "plain-site")], cwd=demo_tree, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     page = (demo_tree / "plain-site" / "demo" / "bad-token" / "index.html").read_text()
     assert "Demo API bad token" in page and "Copy-paste commands" in page
+    nav = yaml.safe_load(config.split("\n", 1)[1])["nav"]
+    assert nav[:2] == [{"Home": "index.md"}, {"Providers": [{"Demo": "demo/index.md"}]}]
+    # errorkb's Pagefind search needs errorkb: the plain project has the theme's own search instead.
+    assert yaml.safe_load(config.split("\n", 1)[1])["plugins"][0] == "search"
+    assert (demo_tree / "plain-site" / "search" / "search_index.json").is_file()
+
+
+def test_site_search_is_pagefind_and_refuses_a_second_search(demo_tree, capsys):
+    config = write_mkdocs_config(demo_tree, demo_tree / "errors")
+    status, _, err = run_cli(capsys, "build", "-d", "site")
+    assert status == 0, err
+    assert (demo_tree / "site" / "pagefind" / "pagefind.js").is_file()
+    assert not (demo_tree / "site" / "search" / "search_index.json").exists()
+    assert "assets/errorkb/search.js" in (demo_tree / "site" / "demo" / "bad-token" / "index.html").read_text()
+    config.write_text(config.read_text().replace("plugins:\n", "plugins:\n  - search\n"))
+    status, _, err = run_cli(capsys, "build", "-d", "site")
+    assert status == 1
+    assert "remove '- search' from plugins" in err
 
 
 def test_errors_option_builds_the_folder_it_validated(tmp_path, monkeypatch, capsys):

@@ -75,6 +75,13 @@ def test_not_secret_names(name):
 # secret printing: (failing command, expected line, column, words in the message), passing commands
 
 PRINTING_CASES = {
+    # grep over files prints whole lines: a sed hiding what follows the name leaves any other secret on the line
+    "grep-files": (
+        "for f in .env .env.local; do\n  grep -n 'OPENAI_API_KEY' \"$f\" | sed 's|OPENAI_API_KEY.*|OPENAI_API_KEY (hidden)|'\ndone",
+        (2, 3, ["grep -n 'OPENAI_API_KEY' \"$f\"", "any other secret on the same line", "cut -d: -f1,2"]),
+        ["grep -n OPENAI_API_KEY .env | cut -d: -f1,2", "grep -l OPENAI_API_KEY .env .env.local",
+         "grep -q OPENAI_API_KEY .env && echo defined", "grep -c OPENAI_API_KEY .env", "grep -rn gpt-4o src"],
+    ),
     "echo": (
         'curl -sS https://api.openai.com/v1/models\necho "key is $OPENAI_API_KEY"',
         (2, 14, ["echo", "$OPENAI_API_KEY", "${#OPENAI_API_KEY}"]),

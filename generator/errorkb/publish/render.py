@@ -49,6 +49,16 @@ def _prose(value, indent: int = 0) -> Markup:
     return Markup(separator.join(markup.paragraphs(value)))
 
 
+def _bullets(items, ordered: bool = False) -> Markup:
+    """A list of prose items.  An item of several paragraphs makes the list loose (a blank line between
+    items): without one, the next item would read as a continuation of that item's last paragraph."""
+    rendered = [markup.paragraphs(item) for item in items]
+    loose = any(len(paragraphs) > 1 for paragraphs in rendered)
+    marker = "1. " if ordered else "- "
+    rows = [marker + ("\n\n" + " " * 4).join(paragraphs) for paragraphs in rendered]
+    return Markup(("\n\n" if loose else "\n").join(rows))
+
+
 def _url(value) -> Markup:
     return Markup(html.escape(str(value), quote=True))
 
@@ -72,7 +82,7 @@ def make_environment() -> jinja2.Environment:
         keep_trailing_newline=True,
         trim_blocks=False,
     )
-    environment.filters.update(inline=markup.inline, prose=_prose, code_block=markup.code_block,
+    environment.filters.update(inline=markup.inline, prose=_prose, bullets=_bullets, code_block=markup.code_block,
                                code_span=markup.code_span, html_text=markup.html_text, url=_url, link=_link)
     return environment
 
@@ -200,15 +210,25 @@ def new_issue_url(repo_url: str | None) -> str:
     return repo_url.rstrip("/") + "/issues/new" if repo_url else "contributing/"
 
 
+def error_meta(entry: ErrorEntry) -> dict:
+    """An error page's front matter: what themes show as its title and description, and its tags."""
+    return {"title": entry.data["title"], "description": entry.data["summary"], "tags": [entry.data["signature"]["text"]]}
+
+
+def error_front_matter(entry: ErrorEntry) -> str:
+    """An error page's front matter alone, checked to read back as written (the MkDocs build adds the page's
+    HTML from publish.html; see the plugin)."""
+    page = f"{front_matter(error_meta(entry))}\n"
+    check_front_matter(page, error_meta(entry), entry.source)
+    return page
+
+
 def render_pages(kb: KnowledgeBase, repo_url: str | None = None) -> dict[str, str]:
-    """Every generated page of the site, by path relative to the docs folder."""
+    """Every generated page of the site as Markdown, by path relative to the docs folder."""
     environment = make_environment()
     error_template = environment.get_template("error.md.j2")
-    provider_template = environment.get_template("provider.md.j2")
-    home_template = environment.get_template("home.md.j2")
     by_id = kb.by_id()
     pages: dict[str, str] = {}
-
     for entry in kb.errors:
         provider = kb.providers[entry.provider]
         here = posixpath.dirname(page_path(entry))
@@ -217,12 +237,20 @@ def render_pages(kb: KnowledgeBase, repo_url: str | None = None) -> dict[str, st
             return _link(posixpath.relpath(page_path(other), here))
 
         related = [by_id[related_id] for related_id in entry.data.get("related", []) if related_id in by_id]
-        meta = {"title": entry.data["title"], "description": entry.data["summary"],
-                "tags": [entry.data["signature"]["text"]]}
-        pages[page_path(entry)] = _page(error_template, meta, entry.source, e=entry.data, entry=entry,
+        pages[page_path(entry)] = _page(error_template, error_meta(entry), entry.source, e=entry.data, entry=entry,
                                         provider=provider.data, related=related, link_to=link_to,
                                         platform_names=PLATFORM_NAMES, describe_scenario=describe_scenario)
+    pages.update(render_index_pages(kb, repo_url, environment))
+    return pages
 
+
+def render_index_pages(kb: KnowledgeBase, repo_url: str | None = None,
+                       environment: jinja2.Environment | None = None) -> dict[str, str]:
+    """The pages that are not error pages, as Markdown: one per provider, the home page and the format page."""
+    environment = environment or make_environment()
+    provider_template = environment.get_template("provider.md.j2")
+    home_template = environment.get_template("home.md.j2")
+    pages: dict[str, str] = {}
     for slug, provider in sorted(kb.providers.items()):
         entries = sorted(kb.errors_of(slug), key=lambda e: e.data["title"].casefold())
         description = f"{provider.name} API errors: " + "; ".join(e.data["signature"]["text"] for e in entries[:20])
@@ -273,15 +301,20 @@ def schema_sections() -> list[dict]:
     ]
 
 
-def render_files(kb: KnowledgeBase, repo_url: str | None = None) -> dict[str, str | bytes]:
-    """Pages plus the files the site publishes: errors.json, match-index.json, and assets/errorkb/."""
-    files: dict[str, str | bytes] = dict(render_pages(kb, repo_url))
-    files["errors.json"] = export_json(kb)
-    files["match-index.json"] = json.dumps(index_for(kb), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+def site_files(kb: KnowledgeBase) -> dict[str, str | bytes]:
+    """The files the site publishes beside its pages: errors.json, match-index.json, and assets/errorkb/."""
+    files: dict[str, str | bytes] = {"errors.json": export_json(kb),
+                                     "match-index.json": json.dumps(index_for(kb), ensure_ascii=False,
+                                                                    separators=(",", ":"), sort_keys=True)}
     for asset in [*sorted(ASSETS_DIR.glob("*")), MATCHER_JS]:
         if asset.is_file():
             files[f"assets/errorkb/{asset.name}"] = asset.read_bytes()
     return files
+
+
+def render_files(kb: KnowledgeBase, repo_url: str | None = None) -> dict[str, str | bytes]:
+    """Every page as Markdown plus the site's other files: the export for any engine."""
+    return {**render_pages(kb, repo_url), **site_files(kb)}
 
 
 def nav_for(kb: KnowledgeBase, extra_pages: list[tuple[str, str]]) -> list:

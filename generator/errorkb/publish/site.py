@@ -269,3 +269,48 @@ def write_pages(kb: KnowledgeBase, out_dir: Path, docs_dir: Path | None, repo_ur
             target.write_text(content, encoding="utf-8")
         written.append(relative)
     return written
+
+
+def export_project(project: Project, kb: KnowledgeBase, out_dir: Path, with_docs: bool = True) -> list[str]:
+    """The site as a plain MkDocs project other engines read (MkDocs with Material, Zensical): the pages in
+    out_dir/docs and out_dir/mkdocs.yml, the project's configuration without the errorkb plugin, with the same
+    navigation written out, and the theme's own search plugin in place of errorkb's Pagefind search.  Returns the paths written, relative to out_dir."""
+    written = ["docs/" + path for path in write_pages(kb, out_dir / "docs", project.docs_dir if with_docs else None,
+                                                      project.repo_url)]
+    (out_dir / "mkdocs.yml").write_text(_export_config(project, kb), encoding="utf-8")
+    return written + ["mkdocs.yml"]
+
+
+def _export_config(project: Project, kb: KnowledgeBase) -> str:
+    import yaml
+    from mkdocs.utils.yaml import yaml_load
+
+    from .render import nav_for
+
+    config: dict = {}
+    if project.config_file.is_file():
+        with project.config_file.open(encoding="utf-8") as handle:
+            config = yaml_load(handle) or {}
+    plugins, extra, errorkb_search = [], [], False
+    for item in config.get("plugins") or []:
+        if isinstance(item, dict) and "errorkb" in item:
+            options = item["errorkb"] or {}
+            extra = [(title, path) for entry in options.get("extra_nav", []) for title, path in entry.items()]
+            errorkb_search = options.get("search", True)
+        elif item == "errorkb":
+            errorkb_search = True
+        else:
+            plugins.append(item)
+    if errorkb_search:   # errorkb's Pagefind search needs errorkb: the plain project gets the theme's own search
+        plugins.insert(0, "search")
+    config["plugins"] = plugins
+    config["docs_dir"] = "docs"
+    config["nav"] = nav_for(kb, extra)
+    theme = config.get("theme")
+    docs = project.docs_dir.resolve()
+    if isinstance(theme, dict) and theme.get("custom_dir"):
+        custom = (project.config_file.parent / theme["custom_dir"]).resolve()
+        if custom == docs or docs in custom.parents:
+            theme["custom_dir"] = "docs/" + custom.relative_to(docs).as_posix()
+    return ("# Written by `errorkb render`: the errorkb site as a plain MkDocs project (no errorkb plugin).\n"
+            + yaml.dump(config, sort_keys=False, allow_unicode=True))

@@ -401,9 +401,10 @@ class ShellRun:
                 raise ValueError(f"scenario file {name!r} lies outside HOME")
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
-        if self.paste:
+        if self.paste:   # the reader's rc: ours first, then what the scenario put there
             for name, text in _RC_FILES[self.shell].items():
-                Path(home, name).write_text(text, encoding="utf-8")
+                path = Path(home, name)
+                path.write_text(text + (path.read_text(encoding="utf-8") if path.exists() else ""), encoding="utf-8")
 
     def read_paste(self, stdout: str, stderr: str) -> tuple[str, str, int | None]:
         """The command's own output and its status (None: the shell ended before the end of the paste)."""

@@ -1,10 +1,27 @@
 /* errorkb paste box: matches a pasted log against match-index.json in the browser, with no server.
-   Uses window.ErrorkbMatcher (matcher.js), the same algorithm as `errorkb match`. Results update as you type or
+   Uses window.ErrorkbMatcher (matcher.js, loaded with the index only on the page that has the box), the same
+   algorithm as `errorkb match`. Results update as you type or
    paste; when nothing matches, the box says so and shows how to contribute the error. */
 (function () {
   "use strict";
 
   var indexPromise = null;
+  var matcherPromise = null;
+
+  function loadMatcher(url) {
+    // matcher.js is loaded here, by the page that has the paste box, and by no other page.
+    if (window.ErrorkbMatcher) { return Promise.resolve(); }
+    if (!matcherPromise) {
+      matcherPromise = new Promise(function (resolve, reject) {
+        var script = document.createElement("script");
+        script.src = url;
+        script.onload = resolve;
+        script.onerror = function () { reject(new Error("could not load " + url)); };
+        document.head.appendChild(script);
+      });
+    }
+    return matcherPromise;
+  }
 
   function loadIndex(url) {
     if (!indexPromise) {
@@ -68,8 +85,9 @@
       showResults(box, results, text);
     }
     input.addEventListener("input", update);
-    loadIndex(root + box.getAttribute("data-index")).then(function (loaded) {
-      index = loaded;
+    Promise.all([loadIndex(root + box.getAttribute("data-index")),
+                 loadMatcher(root + "assets/errorkb/matcher.js")]).then(function (loaded) {
+      index = loaded[0];
       window.ErrorkbMatcher.prepare(index);
       box.setAttribute("data-ready", "yes");
       update();

@@ -243,6 +243,31 @@ def _check_dump(pipeline: list[SimpleCommand], stages: list[Invocation | None], 
             return
 
 
+def _keeps_location_only(invocation: Invocation | None) -> bool:
+    """A stage that keeps only `file:line` (or less) of grep's `file:line:text` lines."""
+    if invocation is None or invocation.name != "cut":
+        return False
+    flags, _ = short_flags(invocation.args, "cbdf")
+    fields = next((flag[2:] for flag in flags if flag.startswith("f=")), "")
+    return any(flag in ("d=:", "d:") for flag in flags) and re.fullmatch(r"1(,2|-2)?|2", fields) is not None
+
+
+def _check_grep_files(pipeline: list[SimpleCommand], stages: list[Invocation | None], problems: list) -> None:
+    """grep over files for a secret's name prints whole lines: the value, and any other secret on the line."""
+    grep = stages[0]
+    flags, patterns = _grep_patterns(grep.args)
+    if _grep_quiet(grep.args) or "v" in flags or not any(_pattern_looks_secret(p) for p in patterns):
+        return
+    if any(_keeps_location_only(stage) or (stage is not None and stage.name in ("wc", "sha256sum"))
+           for stage in stages[1:]) or _stdout_to_file(pipeline[-1]):
+        return
+    shown = " ".join(w.text for w in [grep.name_word, *grep.args])
+    problems.append((grep.name_word.offset,
+        f"`{shown}` prints the matching lines of files: the value, and any other secret on the same line, would "
+        f"show (a sed that hides what follows the name is not enough): print where only, with `grep -n ... | "
+        f"cut -d: -f1,2` (or `grep -l`)"))
+
+
 CURL_ARGUMENT_LETTERS = "AbcCdDeEFHKmoPQrtTuUwxXyYz"  # short options that take a value
 CURL_VALUE_OPTIONS = {"--header", "--user", "--proxy-user", "--oauth2-bearer"}
 SECRET_HEADER_RE = re.compile(r"\s*(" + "|".join(re.escape(name) for name in SECRET_HEADERS) + r")\s*:", re.I)
@@ -360,6 +385,8 @@ def secret_printing_problems(command_text: str) -> list[tuple[int, int, str]]:
             _check_printing(inv, hidden, problems)
             if _is_dump(inv):
                 _check_dump(pipeline, stages, index, problems)
+            if index == 0 and inv.name in ("grep", "egrep", "fgrep", "rg"):
+                _check_grep_files(pipeline, stages, problems)
             if inv.name == "curl":
                 _check_curl(inv, problems)
             switch = _xtrace_switch(inv)

@@ -1,0 +1,184 @@
+"""Benchmark the site build against plain Material on the same content (run by hand):
+
+    .venv/bin/python bench/bench_build.py --sizes 1000 10000
+
+For each size N it writes a synthetic project (bench/synth.py), then in the same run measures, each in a fresh
+process: `errorkb validate`, `errorkb render --out` (the Markdown export), `errorkb build`, and plain MkDocs with
+Material and its lunr search building that same export (the baseline errorkb must beat by half; with --zensical,
+Zensical building it too).  It prints wall time, CPU time, peak memory (the whole process tree's resident set,
+sampled every 20 ms), the site's size, the ratio to the baseline, the per-page time, the match index size, and
+the bytes a browser downloads to answer one search and one paste.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+
+import synth  # noqa: E402
+
+PYTHON = sys.executable
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+
+
+def _tree_rss(root: int) -> int:
+    """Resident bytes of a process and all its descendants."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+                children.setdefault(parent, []).append(int(entry))
+            except (OSError, ValueError, IndexError):
+                pass
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        try:
+            with open(f"/proc/{pid}/statm") as statm:
+                total += int(statm.read().split()[1]) * PAGE_SIZE
+        except (OSError, ValueError):
+            pass
+        stack.extend(children.get(pid, []))
+    return total
+
+
+def measure(command: list[str], cwd: Path) -> dict:
+    """Run a command; its wall time, CPU time (its process tree), peak memory and whether it succeeded."""
+    before = os.times()
+    started = time.perf_counter()
+    proc = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    peak = 0
+    stop = threading.Event()
+
+    def sample():
+        nonlocal peak
+        while not stop.is_set():
+            peak = max(peak, _tree_rss(proc.pid))
+            stop.wait(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    output, _ = proc.communicate()
+    stop.set()
+    sampler.join()
+    wall = time.perf_counter() - started
+    after = os.times()
+    cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{output[-3000:]}")
+    return {"wall": wall, "cpu": cpu, "peak": peak}
+
+
+def folder_bytes(folder: Path) -> int:
+    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
+
+
+def gzipped(path: Path) -> int:
+    return len(gzip.compress(path.read_bytes(), 6)) if path.is_file() else 0
+
+
+def search_bytes(site: Path) -> int:
+    """Bytes (gzipped) a browser downloads to answer one search: lunr's whole index, or Pagefind's entry, wasm,
+    one index chunk, the filter and one result fragment."""
+    lunr = site / "search" / "search_index.json"
+    if lunr.is_file():
+        return gzipped(lunr)
+    pagefind = site / "pagefind"
+    if not pagefind.is_dir():
+        return 0
+    total = sum(gzipped(pagefind / name) for name in ("pagefind-entry.json", "pagefind.js"))
+    total += min((path.stat().st_size for path in pagefind.glob("wasm.*")), default=0)
+    index = sorted(pagefind.glob("index/*.pf_index"))
+    fragments = sorted(pagefind.glob("fragment/*.pf_fragment"))
+    total += index[0].stat().st_size if index else 0
+    total += fragments[0].stat().st_size if fragments else 0
+    return total
+
+
+def paste_bytes(site: Path) -> int:
+    """Bytes (gzipped) a browser downloads to answer one paste: the match index and the matcher's scripts."""
+    assets = site / "assets" / "errorkb"
+    return gzipped(site / "match-index.json") + gzipped(assets / "matcher.js") + gzipped(assets / "paste.js")
+
+
+def run_size(count: int, work: Path, zensical: bool) -> dict:
+    project = work / f"kb{count}"
+    synth.write_project(count, project)
+    errorkb = [PYTHON, "-m", "errorkb"]
+    result = {"count": count}
+    result["validate"] = measure(errorkb + ["validate"], project)
+    export = project / "export"
+    result["render"] = measure(errorkb + ["render", "--out", str(export)], project)
+    result["errorkb"] = measure(errorkb + ["build", "-d", str(project / "site")], project)
+    config = export / "mkdocs.yml"   # the export's own configuration: the same theme, extensions and navigation
+    result["material"] = measure([PYTHON, "-m", "mkdocs", "build", "-q", "-f", str(config), "-d",
+                                  str(project / "site-plain")], project)
+    if zensical:
+        result["zensical"] = measure(["zensical", "build", "-f", str(config)], project)
+    result["site_bytes"] = folder_bytes(project / "site")
+    result["plain_site_bytes"] = folder_bytes(project / "site-plain")
+    result["search_bytes"] = search_bytes(project / "site")
+    result["plain_search_bytes"] = search_bytes(project / "site-plain")
+    result["paste_bytes"] = paste_bytes(project / "site")
+    result["match_index_gz"] = gzipped(project / "site" / "match-index.json")
+    return result
+
+
+def report(result: dict) -> None:
+    count = result["count"]
+    mib = 1 << 20
+    print(f"\n== {count} errors ==")
+    rows = [("errorkb validate", result["validate"]), ("errorkb render --out", result["render"]),
+            ("errorkb build", result["errorkb"]), ("plain Material (same Markdown)", result["material"])]
+    if "zensical" in result:
+        rows.append(("Zensical (same Markdown)", result["zensical"]))
+    for name, figures in rows:
+        print(f"{name:34} wall {figures['wall']:8.1f} s  cpu {figures['cpu']:8.1f} s  "
+              f"peak {figures['peak'] / mib:7.0f} MiB  per page {1000 * figures['wall'] / count:6.1f} ms")
+    ratio = result["errorkb"]["wall"] / result["material"]["wall"]
+    print(f"ratio errorkb / plain Material (wall): {ratio:.2f} (goal: at most 0.50)")
+    print(f"site: errorkb {result['site_bytes'] / mib:.0f} MiB, plain Material {result['plain_site_bytes'] / mib:.0f} MiB")
+    print(f"one search downloads: errorkb {result['search_bytes'] / 1024:.0f} KiB, plain Material "
+          f"{result['plain_search_bytes'] / 1024:.0f} KiB (gzipped; goal: under 300 KB)")
+    print(f"one paste downloads: {result['paste_bytes'] / 1024:.0f} KiB (match index {result['match_index_gz'] / 1024:.0f} "
+          f"KiB gzipped; goal: under 300 KB)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--work", type=Path, default=None, help="folder for the projects (default: a temporary one)")
+    parser.add_argument("--zensical", action="store_true", help="also build the export with Zensical")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    args = parser.parse_args(argv)
+    work = args.work or Path(tempfile.mkdtemp(prefix="errorkb-bench-"))
+    results = []
+    try:
+        for count in args.sizes:
+            results.append(run_size(count, work, args.zensical))
+            report(results[-1])
+    finally:
+        if args.work is None:
+            shutil.rmtree(work, ignore_errors=True)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
