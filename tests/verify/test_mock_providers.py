@@ -32,7 +32,8 @@ def body_of(response) -> dict:
 
 
 def test_providers_and_hosts():
-    assert set(PROVIDERS) == {"openai", "azure-openai", "anthropic", "gemini", "mistral", "openrouter", "ollama"}
+    assert set(PROVIDERS) == {"openai", "azure-openai", "anthropic", "gemini", "mistral", "openrouter", "ollama",
+                              "litellm", "langchain", "github-copilot"}
     for name, mock in PROVIDERS.items():
         assert mock.name == name
         assert mock.scheme in ("https", "http")
@@ -40,6 +41,7 @@ def test_providers_and_hosts():
     assert PROVIDERS["ollama"].scheme == "http"
     assert PROVIDERS["ollama"].hosts == ["localhost:11434", "127.0.0.1:11434"]
     assert PROVIDERS["azure-openai"].hosts == ["*.openai.azure.com"]
+    assert PROVIDERS["litellm"].scheme == "http" and "localhost:4000" in PROVIDERS["litellm"].hosts
 
 
 @pytest.mark.parametrize(
@@ -56,6 +58,9 @@ def test_providers_and_hosts():
         (".openai.azure.com", "https", None),
         ("evil-openai.azure.com", "https", None),
         ("api.anthropic.com", "https", "anthropic"),
+        ("localhost:4000", "http", "litellm"),
+        ("localhost:4000", "https", None),
+        ("api.smith.langchain.com", "https", "langchain"),
         ("generativelanguage.googleapis.com", "https", "gemini"),
         ("api.mistral.ai", "https", "mistral"),
         ("openrouter.ai", "https", "openrouter"),
