@@ -169,7 +169,12 @@ def test_site_search_is_pagefind_and_refuses_a_second_search(demo_tree, capsys):
     config = write_mkdocs_config(demo_tree, demo_tree / "errors")
     status, _, err = run_cli(capsys, "build", "-d", "site")
     assert status == 0, err
-    assert (demo_tree / "site" / "pagefind" / "pagefind.js").is_file()
+    pagefind = demo_tree / "site" / "pagefind"
+    # Every file written in full before the build ends (the service may answer before its files are on disk).
+    assert (pagefind / "pagefind.js").stat().st_size > 10000
+    entry = json.loads((pagefind / "pagefind-entry.json").read_text())
+    assert entry["languages"] and all((pagefind / f"pagefind.{info['hash']}.pf_meta").stat().st_size
+                                      for info in entry["languages"].values())
     assert not (demo_tree / "site" / "search" / "search_index.json").exists()
     assert "assets/errorkb/search.js" in (demo_tree / "site" / "demo" / "bad-token" / "index.html").read_text()
     config.write_text(config.read_text().replace("plugins:\n", "plugins:\n  - search\n"))

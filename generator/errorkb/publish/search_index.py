@@ -31,6 +31,7 @@ from pathlib import Path
 from pagefind.service import get_executable
 
 MAX_QUEUED = 64
+WRITE_TIMEOUT_SECONDS = 600
 
 
 class SearchIndexError(Exception):
@@ -79,6 +80,12 @@ class SearchIndexer:
             if self.failure is not None:
                 raise SearchIndexError(f"Pagefind failed to index the site: {self.failure}")
             self._ask({"type": "WriteFiles", "index_id": self.index_id, "output_path": self.output_path})
+            # The answer can come before every file is on disk: let the service end by itself (its input closed).
+            self.process.stdin.close()
+            try:
+                self.process.wait(WRITE_TIMEOUT_SECONDS)
+            except subprocess.TimeoutExpired:
+                raise SearchIndexError("Pagefind did not finish writing the index") from None
         finally:
             self.close()
 
@@ -101,7 +108,8 @@ class SearchIndexer:
                     stream.close()
                 except OSError:
                     pass
-            self.process.terminate()
+            if self.process.poll() is None:
+                self.process.terminate()
             try:
                 self.process.wait(10)
             except subprocess.TimeoutExpired:
