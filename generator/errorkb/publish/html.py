@@ -8,7 +8,9 @@ exactly the site's (pymdownx.highlight and Pygments with their configured option
 the site both ways and compares every error page.
 
 For the site's search (Pagefind), the signature and the error type and code carry the highest
-weight (data-pagefind-weight), so an error page comes first for its own message and codes.  What
+weight (data-pagefind-weight), so an error page comes first for its own message and codes; the
+signature is also a result field (data-pagefind-meta), with which the search box puts the page
+whose signature holds the whole query first when several pages share its words.  What
 readers search for is the message, its codes and what it means: the title, signature, quick fix,
 summary, meaning, causes, quick fixes, command titles and FAQ are indexed; commands, platform
 notes, real-world fixes, troubleshooting steps, prevention, related errors and sources are marked
@@ -174,13 +176,17 @@ class ErrorPageRenderer:
                                         code_block=self.code_block)
         self.template = self.environment.get_template("error.html.j2")
 
-    def code_block(self, value, language: str = "", search_weight: int | None = None, searched: bool = True) -> Markup:
-        """A fenced code block as the site's Markdown extensions render it (highlighting included); with
-        `search_weight`, its outer element carries Pagefind's data-pagefind-weight (1 is plain text, 10 the most)."""
+    def code_block(self, value, language: str = "", search_weight: int | None = None, searched: bool = True,
+                   search_meta: str | None = None) -> Markup:
+        """A fenced code block as the site's Markdown extensions render it (highlighting included).  For the
+        search index, its outer element can carry a weight (`search_weight`: Pagefind's data-pagefind-weight, 1
+        plain text, 10 the most), be kept out (`searched`), or give its text as a result field (`search_meta`)."""
         self.code_markdown.reset()
         block = self.code_markdown.convert(str(markup.code_block(value, language)))
         if search_weight is not None:
             block = re.sub(r"^<([a-z]+)", rf'<\1 data-pagefind-weight="{int(search_weight)}"', block, count=1)
+        if search_meta is not None:
+            block = re.sub(r"^<([a-z]+)", rf'<\1 data-pagefind-meta="{html.escape(search_meta)}"', block, count=1)
         if not searched:
             block = re.sub(r"^<([a-z]+)", rf"<\1{_NOT_SEARCHED}", block, count=1)
         return Markup(block)

@@ -52,6 +52,23 @@
     return target.origin === siteRoot.origin && target.pathname.indexOf(siteRoot.pathname) === 0 ? target.href : null;
   }
 
+  function normalized(text) {
+    return asText(text || "").toLowerCase().split(/\s+/).join(" ").trim();
+  }
+
+  function exactFirst(pages, query) {
+    // Pages whose signature holds the whole query come first, the shortest (closest) signature first; the rest
+    // keep Pagefind's order.  Two errors can share a sentence (Gemini repeats OpenAI's quota message).
+    var wanted = normalized(query);
+    function closeness(page) {
+      var signature = normalized(page.meta && page.meta.signature);
+      return signature && signature.indexOf(wanted) !== -1 ? signature.length : Infinity;
+    }
+    return pages.map(function (page, rank) { return {page: page, rank: rank, closeness: closeness(page)}; })
+      .sort(function (a, b) { return a.closeness - b.closeness || a.rank - b.rank; })
+      .map(function (entry) { return entry.page; });
+  }
+
   function search(query) {
     var output = dialog.querySelector(".ekb-search-results");
     var status = dialog.querySelector(".ekb-search-status");
@@ -69,6 +86,7 @@
       return Promise.all(found.results.slice(0, 10).map(function (result) { return result.data(); }));
     }).then(function (pages) {
       if (!pages || asked !== shown) { return; }
+      pages = exactFirst(pages, query);
       output.textContent = "";
       status.textContent = pages.length ? "" : "No page matches. Try fewer words, or paste the whole error on the home page.";
       pages.forEach(function (page) {
