@@ -26,6 +26,7 @@ from .mocks import PROVIDERS as MOCKED_PROVIDERS
 from .sandbox import SHELLS, RunResult, run_command
 
 OUTPUT_TAIL_LINES = 15
+SCENARIO_TIMEOUT_SECONDS = 20.0   # commands that back off on purpose sleep several seconds; a loaded machine is slower
 
 
 @dataclass
@@ -154,7 +155,7 @@ class ScenarioOutcome:
     shows_error: bool
 
 
-def run_scenario(item: ScenarioItem, index: dict, timeout: float = 10.0, isolate: bool = True) -> ScenarioOutcome:
+def run_scenario(item: ScenarioItem, index: dict, timeout: float = SCENARIO_TIMEOUT_SECONDS, isolate: bool = True) -> ScenarioOutcome:
     """Run one scenario verbatim in the sandbox and check everything it expects; `index` is the match index.
     isolate=False (--unsafe-no-sandbox) runs it without namespaces."""
     scenario = item.scenario
