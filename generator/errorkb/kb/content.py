@@ -68,6 +68,7 @@ def regex_problem(pattern: str) -> tuple[str, dict] | None:
     risk = backtracking_risk(pattern)
     if risk:
         advice = ("bound it, as in .{0,200}" if "unbounded" in risk
+                  else "bound it at 300 or less, as in .{0,200}" if "wildcard" in risk
                   else "repeat a plain run instead, with no repetition or alternatives inside the group")
         return "EKB311", {"part": risk, "advice": advice}
     return None

@@ -256,7 +256,7 @@ _WIDE_ESCAPES = ("\\W", "\\D")
 def backtracking_risk(src: str) -> str | None:
     """The part of a regex that can make a backtracking engine (the browser's) slow on a crafted paste, or None:
     a repeated group that holds an unbounded repetition or alternatives (`(a+)+`, `(a|ab)*`: exponential), or an
-    unbounded wildcard (`.*`, `[^x]+`, `\\W+`: quadratic over a long paste)."""
+    unbounded wildcard (`.*`, `[^x]+`, `\\W+`: quadratic over a long paste), or one bounded above MAX_REPEAT."""
     i, n = 0, len(src)
     while i < n:
         c = src[i]
@@ -281,6 +281,8 @@ def backtracking_risk(src: str) -> str | None:
                                                            and "\\s" not in atom)
         if wide and length and most is None:
             return f"the unbounded {atom}{src[end:end + length]}"
+        if wide and length and most > MAX_REPEAT:   # RE2's automaton for it outgrows its memory and slows tenfold
+            return f"the wildcard {atom}{src[end:end + length]}, repeated more than {MAX_REPEAT} times"
         if atom.startswith("("):
             inner_risk = backtracking_risk(atom[1:-1].removeprefix("?:"))
             if inner_risk:
