@@ -14,7 +14,7 @@ import re
 
 from ..diagnostics import UNSAFE_CHARACTERS, Diagnostic, diagnostic
 from .model import ErrorEntry, display_path as display
-from .pattern_syntax import backtracking_risk, js_incompatibility, linear_compile_problem
+from .pattern_syntax import MAX_REPEAT, backtracking_risk, js_incompatibility, linear_compile_problem
 from .schema import field_name
 from .yamlsafe import YamlDocument
 
@@ -68,7 +68,7 @@ def regex_problem(pattern: str) -> tuple[str, dict] | None:
     risk = backtracking_risk(pattern)
     if risk:
         advice = ("bound it, as in .{0,200}" if "unbounded" in risk
-                  else "bound it at 300 or less, as in .{0,200}" if "wildcard" in risk
+                  else f"bound it at {MAX_REPEAT} or less, as in .{{0,200}}" if "wildcard" in risk
                   else "repeat a plain run instead, with no repetition or alternatives inside the group")
         return "EKB311", {"part": risk, "advice": advice}
     return None
