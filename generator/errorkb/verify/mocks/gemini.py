@@ -110,14 +110,22 @@ def model_object(model: str) -> dict:
         "supportedGenerationMethods": list(EMBED_METHODS if embedding else ("generateContent", "countTokens", "createCachedContent", "batchGenerateContent")),
     }
     if not embedding:
-        info.update({"temperature": 1, "topP": 0.95, "topK": 64, "maxTemperature": 2, "thinking": "2.5" in model})
+        info.update({"temperature": 1, "topP": 0.95, "topK": 64, "maxTemperature": 2, "thinking": not model.startswith(("gemini-1", "gemini-2.0"))})
     return info
 
 
 class GeminiMock(ProviderMock):
     name = "gemini"
     hosts = ["generativelanguage.googleapis.com"]
-    default_models = ("gemini-2.5-flash", "gemini-2.5-pro", "gemini-2.0-flash")
+    # The Gemini 3 text models of https://ai.google.dev/gemini-api/docs/models ("All Gemini 3 models", stable
+    # first, then previews) as of December 2026. gemini-2.5-flash, gemini-2.5-pro and gemini-2.0-flash stay
+    # only because tests/verify/test_mock_providers.py calls them; Google lists them as deprecated or shut down
+    # (https://ai.google.dev/gemini-api/docs/deprecations), so pages must not use them as working models.
+    default_models = (
+        "gemini-3.8-flash", "gemini-3.7-flash", "gemini-3.6-flash", "gemini-3.5-flash", "gemini-3.5-flash-lite",
+        "gemini-3.1-flash-lite", "gemini-3.1-pro-preview", "gemini-3-flash-preview",
+        "gemini-2.5-flash", "gemini-2.5-pro", "gemini-2.0-flash",
+    )
 
     def rules(self):
         return [
