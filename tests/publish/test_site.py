@@ -170,8 +170,9 @@ def test_site_search_is_pagefind_and_refuses_a_second_search(demo_tree, capsys):
     status, _, err = run_cli(capsys, "build", "-d", "site")
     assert status == 0, err
     pagefind = demo_tree / "site" / "pagefind"
-    # Every file written in full before the build ends (the service may answer before its files are on disk).
+    # Every file written in full before the build ends (the service's own writes are not flushed when it exits).
     assert (pagefind / "pagefind.js").stat().st_size > 10000
+    assert [path.name for path in pagefind.rglob("*") if path.is_file() and path.stat().st_size == 0] == []
     entry = json.loads((pagefind / "pagefind-entry.json").read_text())
     assert entry["languages"] and all((pagefind / f"pagefind.{info['hash']}.pf_meta").stat().st_size
                                       for info in entry["languages"].values())

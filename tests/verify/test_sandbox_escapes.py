@@ -111,6 +111,14 @@ def test_memory_is_limited():
     assert "ran out of its memory limit (1024 MiB of data per process)" in result.escapes
 
 
+def test_an_error_message_about_memory_is_not_taken_for_the_sandbox_limit():
+    """Ollama pages print the server's own memory errors: that is the command working, not hitting the limit."""
+    result = run("echo 'Error: llama runner process has terminated: CUDA error: out of memory'; "
+                 "echo 'Error: model requires more system memory (5.5 GiB) than is available (3.1 GiB)' >&2")
+    assert result.exit_status == 0 and "CUDA error: out of memory" in result.stdout
+    assert result.escapes == []
+
+
 def test_processes_are_limited():
     result = run("python3 -c '\nimport os, time\nn = 0\ntry:\n    while n < 1000:\n        if os.fork() == 0:\n"
                  "            time.sleep(3)\n            os._exit(0)\n        n += 1\nexcept OSError as error:\n"

@@ -5,8 +5,8 @@
 is written; a thread of its own sends the pages to the service one at a time, in the order of the
 build (so two builds make the same index), while the build goes on: indexing runs on the other
 core, and no page is read back from disk.  At most MAX_QUEUED pages wait, so a slow indexer slows
-the build instead of holding every page in memory.  `finish` writes the index into
-site_dir/pagefind/; `close` stops the service without writing (a failed build).
+the build instead of holding every page in memory.  `finish` gets the index files from the
+service and writes them into site_dir/pagefind/; `close` stops the service without writing (a failed build).
 
 Only each page's <article> is indexed (headers, navigation and footers are not), without the
 headings' permanent-link marks; error pages mark what is not worth searching with
@@ -26,12 +26,11 @@ import queue
 import subprocess
 import tempfile
 import threading
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from pagefind.service import get_executable
 
 MAX_QUEUED = 64
-WRITE_TIMEOUT_SECONDS = 600
 
 
 class SearchIndexError(Exception):
@@ -79,13 +78,10 @@ class SearchIndexer:
                 self.sender = None
             if self.failure is not None:
                 raise SearchIndexError(f"Pagefind failed to index the site: {self.failure}")
-            self._ask({"type": "WriteFiles", "index_id": self.index_id, "output_path": self.output_path})
-            # The answer can come before every file is on disk: let the service end by itself (its input closed).
-            self.process.stdin.close()
-            try:
-                self.process.wait(WRITE_TIMEOUT_SECONDS)
-            except subprocess.TimeoutExpired:
-                raise SearchIndexError("Pagefind did not finish writing the index") from None
+            # GetFiles, not WriteFiles: the service writes files without flushing them and can exit before they
+            # reach the disk (an empty pagefind-component-ui.css was seen), so errorkb writes them itself.
+            files = self._ask({"type": "GetFiles", "index_id": self.index_id}).get("files") or []
+            self._write_files(files)
         finally:
             self.close()
 
@@ -121,6 +117,17 @@ class SearchIndexer:
             self.sender = None
         self.log.close()
 
+    def _write_files(self, files: list[dict]) -> None:
+        """Write the bundle the service returned (paths relative to the bundle folder) into site_dir/pagefind/."""
+        root = Path(self.output_path)
+        for file in files:
+            relative = PurePosixPath(str(file.get("path", "")))
+            if relative.is_absolute() or not relative.parts or ".." in relative.parts:
+                raise SearchIndexError(f"Pagefind returned a file outside its folder: {relative}")
+            target = root.joinpath(*relative.parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(base64.b64decode(file.get("content", "")))
+
     def _send_pages(self) -> None:
         while True:
             page = self.pages.get()
@@ -144,12 +151,13 @@ class SearchIndexer:
             self.process.stdin.write(message + b",")
             self.process.stdin.flush()
             while True:
-                while b"," not in self.unread:
-                    chunk = self.process.stdout.read1(1 << 16)
+                chunks = [self.unread]
+                while b"," not in chunks[-1]:   # only the new chunk is searched: answers can be megabytes
+                    chunk = self.process.stdout.read1(1 << 20)
                     if not chunk:
                         raise SearchIndexError(f"Pagefind stopped: {self._log_tail()}")
-                    self.unread += chunk
-                answer, self.unread = self.unread.split(b",", 1)
+                    chunks.append(chunk)
+                answer, self.unread = b"".join(chunks).split(b",", 1)
                 decoded = json.loads(base64.b64decode(answer))
                 if isinstance(decoded, dict) and decoded.get("message_id") == self.message_id:
                     break

@@ -472,7 +472,11 @@ _SIGNS = [
      "was denied access to {0}"),
     (re.compile(r"kill: \(?(\d+)\)? - Operation not permitted"), "tried to signal process {0}, which is outside its "
                                                                   "reach"),
-    (re.compile(r"MemoryError|Cannot allocate memory|std::bad_alloc|out of memory"),
+    # Only what a process prints when its own allocation fails (a Python traceback's last line, a shell's or
+    # libc's message at the start of a line), not an error message about memory that a command shows, such as
+    # Ollama's "CUDA error: out of memory".
+    (re.compile(r"^MemoryError\b|^(?:[\w./-]{1,100}: ){0,3}(?:fatal error: )?(?:out of memory|Cannot allocate memory"
+                r"|xmalloc: .{0,200}cannot allocate)|std::bad_alloc", re.MULTILINE),
      f"ran out of its memory limit ({MEMORY_LIMIT >> 20} MiB of data per process)"),
     (re.compile(r"Could not resolve host: (\S{1,300})|Temporary failure in name resolution|Name or service not known"),
      "tried to resolve a host name ({0}): no DNS server is reachable, only the mocks"),
