@@ -76,6 +76,9 @@ ALIASES = {
     "claude-3-5-haiku-latest": "claude-3-5-haiku-20241022",
 }
 MODELS = {
+    # Current models without a dated snapshot id (Sonnet 4.6 and Opus 4.6, released February 2026).
+    "claude-sonnet-4-6": ("Claude Sonnet 4.6", "2026-02-17T00:00:00Z", 64000),
+    "claude-opus-4-6": ("Claude Opus 4.6", "2026-02-05T00:00:00Z", 128000),
     "claude-sonnet-4-5-20250929": ("Claude Sonnet 4.5", "2025-09-29T00:00:00Z", 64000),
     "claude-haiku-4-5-20251001": ("Claude Haiku 4.5", "2025-10-15T00:00:00Z", 64000),
     "claude-opus-4-1-20250805": ("Claude Opus 4.1", "2025-08-05T00:00:00Z", 32000),
