@@ -262,6 +262,55 @@ def test_same_literal_two_providers_hint_decides():
     assert [r["id"] for r in match(index, "Server overloaded, please retry later")] == ["anthropic/over", "openai/over"]
 
 
+def _tool_index(calls: list[str]) -> dict:
+    providers = {**PROVIDERS, "cline": {"name": "Cline", "kind": "tool", "calls": calls, "homepage": "https://cline.bot"}}
+    errors = [err("cline/bad-response", "cline", "Invalid API Response: The provider returned an empty or unparsable "
+                  "response", literals=["The provider returned an empty or unparsable response"]),
+              err("anthropic/over", "anthropic", "529 Overloaded", literals=["Server overloaded, please retry later"],
+                  status=529)]
+    return build_index(errors, providers)
+
+
+TOOL_LOGS = ["Cline: Invalid API Response: The provider returned an empty or unparsable response (POST "
+             "https://api.anthropic.com/v1/messages)",
+             "[cline] POST https://cline.bot/api: Server overloaded, please retry later"]
+
+
+def test_a_tool_and_the_providers_it_calls_do_not_count_against_each_other():
+    """Cline printing an Anthropic URL is still Cline's own error, and Anthropic's error seen in Cline's log is still
+    Anthropic's: only a provider the tool does not call is another provider's evidence."""
+    allied, unrelated = _tool_index(["anthropic", "openai"]), _tool_index(["openai"])
+    tool_error, provider_error = TOOL_LOGS
+    assert [r["id"] for r in match(allied, tool_error)] == ["cline/bad-response"]
+    assert [r["id"] for r in match(unrelated, tool_error)] == []   # Anthropic's server is not Cline's
+    assert match(allied, provider_error)[0]["id"] == "anthropic/over"
+    assert match(allied, provider_error)[0]["score"] > (match(unrelated, provider_error) or [{"score": 0}])[0]["score"]
+
+
+def test_matcher_js_treats_a_tool_and_its_providers_alike():
+    require_tool("node")
+    script = """
+const m = require(%s);
+const input = JSON.parse(require("fs").readFileSync(0, "utf-8"));
+process.stdout.write(JSON.stringify(input.indexes.map(index => input.logs.map(log => m.match(index, log, 5)))));
+""" % json.dumps(str(MATCHER_JS))
+    indexes = [_tool_index(["anthropic", "openai"]), _tool_index(["openai"])]
+    proc = subprocess.run(["node", "-e", script], input=json.dumps({"indexes": indexes, "logs": TOOL_LOGS}),
+                          capture_output=True, text=True, encoding="utf-8", timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == [[match(index, log, 5) for log in TOOL_LOGS] for index in indexes]
+
+
+def test_a_module_path_is_not_a_homepage():
+    """"openai.com" (OpenAI's homepage) is a strong hint in a URL, not inside litellm.llms.openai.common_utils."""
+    errors = [err("ollama/over", "ollama", "Server overloaded, please retry later", status=503)]
+    index = build_index(errors, PROVIDERS)
+    module = "litellm.llms.openai.common_utils.OpenAIError: Server overloaded, please retry later"
+    url = "GET https://openai.com/ failed: Server overloaded, please retry later"
+    assert [r["id"] for r in match(index, module)] == ["ollama/over"]
+    assert match(index, url) == [] or match(index, url)[0]["score"] < match(index, module)[0]["score"]
+
+
 def test_ollama_behind_openai_sdk_is_ollama(small):
     text = ("openai.NotFoundError: Error code: 404 - {'error': {'message': 'model \"llama3\" not found, try pulling "
             "it first', 'type': 'api_error', 'param': None, 'code': None}}")

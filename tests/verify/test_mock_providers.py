@@ -13,6 +13,7 @@ import pytest
 from werkzeug.test import Client
 
 from errorkb.verify.mocks import PROVIDERS, make_app, provider_for_host
+from errorkb.verify.mocks.common import CannedError
 
 KEY = "errorkb-test-key"
 BEARER = {"Authorization": f"Bearer {KEY}"}
@@ -1006,3 +1007,9 @@ def test_anthropic_sdk_reads_answers_and_errors():
     with pytest.raises(anthropic.AuthenticationError) as raised:
         wrong.messages.create(**request)
     assert "'type': 'authentication_error', 'message': 'invalid x-api-key'" in str(raised.value)
+
+
+def test_a_canned_error_has_the_status_phrase_servers_send():
+    """`curl -i` shows "HTTP/1.1 402 Payment Required" as from the API, not Werkzeug's "402 PAYMENT REQUIRED"."""
+    assert CannedError(402, "{}").response(None).status == "402 Payment Required"
+    assert CannedError(529, "{}").response(None).status == "529 Site Overloaded"

@@ -55,7 +55,9 @@ Algorithm
    which talks to many servers; key prefixes; model names) 0.4.  When another
    provider's evidence is stronger than the error's own and strong, the score
    is multiplied by `mismatch` (a 401 from Anthropic is not OpenAI's page; a
-   Gemini quota message is not OpenAI's).  Results below `threshold` (0.55)
+   Gemini quota message is not OpenAI's).  A tool and the providers it `calls`
+   are allies, never another provider to each other (Cline printing Anthropic's
+   error counts against neither page).  Results below `threshold` (0.55)
    are dropped: nothing is better than a wrong page.  Scores are rounded to
    three decimals (about 0.55 to 1.3; not a probability); ties are broken by id.
 
@@ -103,10 +105,10 @@ Everything else only saves work and changes no result:
 
 Index format (JSON; made by build_index, read by both implementations)
 -----------------------------------------------------------------------
-version (3), rules {name: [regex source, flags]}, masks [[name, source,
+version (4), rules {name: [regex source, flags]}, masks [[name, source,
 placeholder, keep group 1, required pieces or null]], status [sources; group 1
 is the status], weights {...}, block, gap, short, fuzzy_extra, fuzzy_min,
-regex_flags, providers [slugs], hints [[needle, provider index, weight]],
+regex_flags, providers [slugs], allies [[provider indexes] per provider], hints [[needle, provider index, weight]],
 hint_groups [[key or null, [hint indexes]]], url [prefix, suffix] (url = prefix + id +
 suffix unless listed in errors.urls), errors: the records column by column
 (columns gzip better than rows), {slug: [...], title, provider (index), status
@@ -210,6 +212,7 @@ class Engine:
         self.fuzzy_extra: int = index["fuzzy_extra"]
         self.fuzzy_min: int = index["fuzzy_min"]
         self.nprov = len(index["providers"])
+        self.allies: list[set[int]] = [set(group) for group in index["allies"]]
         self.hints = index["hints"]
         # Hints grouped by a key (a word of the needle, shared by many hints of one provider): a block is
         # searched for a group's needles only when it contains the key.  hint_span: the longest needle - 1.
@@ -695,8 +698,9 @@ def _score(comp: Engine, e_idx: int, hits: list[tuple], features) -> tuple[float
             s -= w["type_other"]
     own = evidence[pidx]
     foreign = 0
+    allies = comp.allies[pidx]
     for q, value in enumerate(evidence):
-        if q != pidx and value > foreign:
+        if q != pidx and q not in allies and value > foreign:
             foreign = value
     if own >= 1:
         s += w["own_strong"]

@@ -137,7 +137,7 @@ def rules_index() -> dict:
     return {
         "version": INDEX_VERSION, "rules": RULES, "masks": _masks(), "status": STATUS_RULES,
         "weights": WEIGHTS, "block": BLOCK_LINES, "gap": MAX_GAP, "short": SHORT_PASTE, "line": LINE_CAP, "fold": FOLD, "fuzzy_extra": FUZZY_EXTRA,
-        "fuzzy_min": FUZZY_MIN_TOKENS, "regex_flags": "i", "providers": [], "hints": [], "hint_groups": [],
+        "fuzzy_min": FUZZY_MIN_TOKENS, "regex_flags": "i", "providers": [], "allies": [], "hints": [], "hint_groups": [],
         "url": ["/", "/"], "errors": _columns([]),
     }
 
@@ -238,6 +238,19 @@ def _url_template(errors: list[dict]) -> tuple[str, str]:
     return "/", "/"
 
 
+def _allies(providers: dict[str, dict], slugs: list[str]) -> list[list[int]]:
+    """Per provider (by index), the providers a tool `calls` and the tools that call it: a Cline log that names
+    api.anthropic.com is evidence for neither page against the other."""
+    allies: list[set[int]] = [set() for _ in slugs]
+    for slug, data in providers.items():
+        for called in (data or {}).get("calls") or []:
+            if slug in slugs and called in slugs and called != slug:
+                tool, api = slugs.index(slug), slugs.index(called)
+                allies[tool].add(api)
+                allies[api].add(tool)
+    return [sorted(group) for group in allies]
+
+
 def _provider_hints(providers: dict[str, dict], slugs: list[str]) -> list[list]:
     best: dict[tuple[str, int], float] = {}
 
@@ -261,7 +274,9 @@ def _provider_hints(providers: dict[str, dict], slugs: list[str]) -> list[list]:
             if host.startswith("www."):
                 host = host[4:]
             if "." in host and host not in _GENERIC_HOSTS:
-                add(host, slug, STRONG)
+                # With the slash of a URL: a bare "openai.com" is also in "litellm.llms.openai.common_utils".
+                add(host + "/", slug, STRONG)
+                add("//" + host, slug, STRONG)
         name = data.get("name")
         if isinstance(name, str):
             add(name, slug, WEAK)
@@ -395,7 +410,8 @@ def build_index(errors: list[dict], providers: dict[str, dict]) -> dict:
 
     index = rules_index()
     hints = _provider_hints(providers, slugs)
-    index.update(providers=slugs, hints=hints, hint_groups=_hint_groups(hints), url=list(url_template),
+    index.update(providers=slugs, allies=_allies(providers, slugs), hints=hints, hint_groups=_hint_groups(hints),
+                 url=list(url_template),
                  errors=_columns(records))
     return index
 

@@ -75,7 +75,7 @@
   /* ------------------------------------------------------------------ compiled index */
 
   function Compiled(index) {
-    if (index.version !== 3) { throw new Error("unsupported matcher index version " + index.version); }
+    if (index.version !== 4) { throw new Error("unsupported matcher index version " + index.version); }
     var R = {};
     var names = Object.keys(index.rules);
     for (var i = 0; i < names.length; i++) { R[names[i]] = rx(index.rules[names[i]]); }
@@ -93,6 +93,11 @@
     this.fuzzyExtra = index.fuzzy_extra;
     this.fuzzyMin = index.fuzzy_min;
     this.nprov = index.providers.length;
+    this.allies = index.allies.map(function (group) {   /* a tool and the providers it calls */
+      var set = {};
+      group.forEach(function (q) { set[q] = true; });
+      return set;
+    });
     this.hints = index.hints;
     var hints = this.hints;   /* hints grouped by a key every needle of the group contains */
     this.hintGroups = index.hint_groups.map(function (g) {
@@ -694,9 +699,9 @@
     if (err.type) {
       if (hasToken(f, err.type)) { s += w.type; } else if (f.otherType) { s -= w.type_other; }
     }
-    var own = f.evidence[err.pidx], foreign = 0;
+    var own = f.evidence[err.pidx], foreign = 0, allies = comp.allies[err.pidx];
     for (var q = 0; q < f.evidence.length; q++) {
-      if (q !== err.pidx && f.evidence[q] > foreign) { foreign = f.evidence[q]; }
+      if (q !== err.pidx && !allies[q] && f.evidence[q] > foreign) { foreign = f.evidence[q]; }
     }
     if (own >= 1) { s += w.own_strong; } else if (own > 0) { s += w.own_weak; }
     if (foreign > own) {

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from ..secrets import GOOGLE_KEY_PREFIX, KEY_PREFIX_WORDS
 
-INDEX_VERSION = 3
+INDEX_VERSION = 4
 
 @dataclass(frozen=True)
 class MaskRule:
@@ -129,7 +129,7 @@ BUILTIN_HINTS: dict[str, list[tuple[str, float]]] = {
         ("status.claude.com", STRONG), ("anthropic.", STRONG), ("anthropic/", STRONG), ("anthropic\\", STRONG),
         ("@anthropic-ai", STRONG), ("anthropicexception", STRONG), ("anthropicerror", STRONG),
         ("x-api-key", STRONG), ("anthropic-version", STRONG), ("anthropic-ratelimit", STRONG),
-        ("anthropic-organization", STRONG), ("{'type':'error','error':{", STRONG),
+        ("anthropic-organization", STRONG), ("{'type':'error','error':{", WEAK),   # OpenAI's stream errors too
         ("'type':'overloaded_error'", WEAK), ("'type':'authentication_error'", WEAK),
         ("claude-", WEAK), ("sk-ant-", WEAK), ("claude", WEAK),
     ],

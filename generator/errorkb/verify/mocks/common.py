@@ -292,10 +292,15 @@ def json_go(payload) -> str:
 EXTRA_REASONS = {529: "Site Overloaded", 499: "Client Closed Request"}
 
 
+def status_line(status: int) -> str:
+    """The status with the reason phrase servers send ("402 Payment Required"; Werkzeug alone would write
+    "402 PAYMENT REQUIRED")."""
+    return f"{status} {HTTP_STATUS_CODES.get(status) or EXTRA_REASONS.get(status, 'Unknown')}"
+
+
 def respond(body: str | bytes, status: int, content_type: str | None, headers: dict | None = None) -> Response:
     """A response with exactly this body, status and content type (None: no Content-Type), plus headers."""
-    reason = HTTP_STATUS_CODES.get(status) or EXTRA_REASONS.get(status, "Unknown")
-    response = Response(body, status=f"{status} {reason}", headers=headers or {})
+    response = Response(body, status=status_line(status), headers=headers or {})
     if content_type is None:
         del response.headers["Content-Type"]
     else:
@@ -435,7 +440,7 @@ class CannedError:
 
     def response(self, call: "Call") -> Response:
         body = self.body(call) if callable(self.body) else self.body
-        return Response(body, status=self.status, headers=list(self.headers))
+        return Response(body, status=status_line(self.status), headers=list(self.headers))
 
 
 class ProviderMock:
