@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 
 from conftest import FIXTURES, REPO, run_cli, write_mkdocs_config
 from errorkb.kb import load_knowledge_base
-from errorkb.publish.render import render_pages
+from errorkb.publish.render import nav_for, render_pages
 from errorkb.project import load_project
 from errorkb.publish.site import build_site
 
@@ -54,6 +55,26 @@ def test_provider_and_home_pages_list_errors():
     assert "| [Demo](demo/index.md) | 2 |" in home
     # very-common first, then the rest by id
     assert home.index("demo/bad-token.md") < home.index("demo/slow-down.md")
+
+
+def test_tools_are_listed_beside_the_apis_they_call(tmp_path):
+    """The home page, the navigation and both provider pages show a tool and the providers it calls."""
+    shutil.copytree(FIXTURES / "valid", tmp_path / "errors")
+    (tmp_path / "errors" / "demotool").mkdir()
+    (tmp_path / "errors" / "demotool" / "_provider.yaml").write_text(
+        "# yaml-language-server: $schema=../../generator/errorkb/kb/schema/provider.schema.json\n"
+        "name: Demo Tool\nkind: tool\ncalls:\n  - demo\nhomepage: https://tool.example.com\napi_hosts: []\n"
+        "description: A made-up assistant that calls the Demo API.\n", encoding="utf-8")
+    kb = load_knowledge_base(tmp_path / "errors")
+    pages = render_pages(kb)
+    home = pages["index.md"]
+    assert "| [Demo](demo/index.md) | 2 |" in home.split("## Tools")[0]
+    assert "| [Demo Tool](demotool/index.md) | [Demo](demo/index.md) | 0 |" in home.split("## Tools")[1]
+    assert "2 errors from 1 provider and 1 tool." in home
+    assert "Calls: [Demo](../demo/index.md)." in pages["demotool/index.md"]
+    assert "Tools that call it: [Demo Tool](../demotool/index.md)." in pages["demo/index.md"]
+    assert nav_for(kb, []) == [{"Home": "index.md"}, {"Providers": [{"Demo": "demo/index.md"}]},
+                               {"Tools": [{"Demo Tool": "demotool/index.md"}]}]
 
 
 class _Collector(HTMLParser):

@@ -33,7 +33,8 @@ def body_of(response) -> dict:
 
 
 def test_providers_and_hosts():
-    assert set(PROVIDERS) == {"openai", "azure-openai", "anthropic", "gemini", "mistral", "openrouter", "ollama"}
+    assert set(PROVIDERS) == {"openai", "azure-openai", "anthropic", "gemini", "mistral", "openrouter", "ollama",
+                              "litellm", "langchain", "github-copilot"}
     for name, mock in PROVIDERS.items():
         assert mock.name == name
         assert mock.scheme in ("https", "http")
@@ -41,6 +42,7 @@ def test_providers_and_hosts():
     assert PROVIDERS["ollama"].scheme == "http"
     assert PROVIDERS["ollama"].hosts == ["localhost:11434", "127.0.0.1:11434"]
     assert PROVIDERS["azure-openai"].hosts == ["*.openai.azure.com"]
+    assert PROVIDERS["litellm"].scheme == "http" and "localhost:4000" in PROVIDERS["litellm"].hosts
 
 
 @pytest.mark.parametrize(
@@ -57,6 +59,9 @@ def test_providers_and_hosts():
         (".openai.azure.com", "https", None),
         ("evil-openai.azure.com", "https", None),
         ("api.anthropic.com", "https", "anthropic"),
+        ("localhost:4000", "http", "litellm"),
+        ("localhost:4000", "https", None),
+        ("api.smith.langchain.com", "https", "langchain"),
         ("generativelanguage.googleapis.com", "https", "gemini"),
         ("api.mistral.ai", "https", "mistral"),
         ("openrouter.ai", "https", "openrouter"),
@@ -727,7 +732,9 @@ def test_gemini_overloaded_and_context():
 def test_gemini_models_and_bad_requests():
     app = client("gemini")
     listing = body_of(app.get(f"/v1beta/models?key={KEY}"))
-    assert [m["name"] for m in listing["models"]] == ["models/gemini-2.5-flash", "models/gemini-2.5-pro", "models/gemini-2.0-flash"]
+    assert [m["name"] for m in listing["models"]][:3] == ["models/gemini-3.8-flash", "models/gemini-3.7-flash",
+                                                          "models/gemini-3.6-flash"]
+    assert "models/gemini-2.5-flash" in [m["name"] for m in listing["models"]]
     assert body_of(app.get(f"{GEMINI}?key={KEY}"))["displayName"] == "Gemini 2.5 Flash"
     unknown_field = body_of(app.post(f"{GEMINI}:generateContent?key={KEY}", json={**CONTENTS, "prompt": "hi"}))
     assert unknown_field["error"]["message"] == 'Invalid JSON payload received. Unknown name "prompt": Cannot find field.'

@@ -251,18 +251,23 @@ def render_index_pages(kb: KnowledgeBase, repo_url: str | None = None,
     provider_template = environment.get_template("provider.md.j2")
     home_template = environment.get_template("home.md.j2")
     pages: dict[str, str] = {}
+    links = _provider_links(kb)
     for slug, provider in sorted(kb.providers.items()):
         entries = sorted(kb.errors_of(slug), key=lambda e: e.data["title"].casefold())
-        description = f"{provider.name} API errors: " + "; ".join(e.data["signature"]["text"] for e in entries[:20])
+        kind = "" if provider.is_tool else " API"
+        description = f"{provider.name}{kind} errors: " + "; ".join(e.data["signature"]["text"] for e in entries[:20])
         meta = {"title": f"{provider.name} errors", "description": description}
         pages[f"{slug}/index.md"] = _page(provider_template, meta, str(provider.path), provider=provider.data,
-                                          entries=entries)
+                                          entries=entries, is_tool=provider.is_tool, linked=links[slug])
 
-    providers = [{"slug": slug, "name": provider.name} for slug, provider in sorted(kb.providers.items())]
+    providers = [{"slug": slug, "name": provider.name, "calls": links[slug]}
+                 for slug, provider in sorted(kb.providers.items())]
+    apis = [p for p in providers if not kb.providers[p["slug"]].is_tool]
+    tools = [p for p in providers if kb.providers[p["slug"]].is_tool]
     counts = {slug: len(kb.errors_of(slug)) for slug in kb.providers}
     meta = {"title": "Developer error messages explained",
             "description": "Developer error messages explained, with fixes and commands verified against API mocks."}
-    pages["index.md"] = _page(home_template, meta, "the home page", providers=providers, counts=counts,
+    pages["index.md"] = _page(home_template, meta, "the home page", apis=apis, tools=tools, counts=counts,
                               total=len(kb.errors), common=most_common(kb), new_issue_url=new_issue_url(repo_url))
     pages["format.md"] = _tidy(environment.get_template("format.md.j2").render(sections=schema_sections(),
                                                                               rules=list(RULES.values())))
@@ -317,9 +322,23 @@ def render_files(kb: KnowledgeBase, repo_url: str | None = None) -> dict[str, st
     return {**render_pages(kb, repo_url), **site_files(kb)}
 
 
+def _provider_links(kb: KnowledgeBase) -> dict[str, list[dict]]:
+    """Per provider: for a tool, the providers it calls; for an API, the tools that call it (slug and name)."""
+    links: dict[str, list[dict]] = {slug: [] for slug in kb.providers}
+    for slug, provider in sorted(kb.providers.items()):
+        for called in provider.data.get("calls") or []:
+            if called in kb.providers:
+                links[slug].append({"slug": called, "name": kb.providers[called].name})
+                links[called].append({"slug": slug, "name": provider.name})
+    return {slug: sorted(found, key=lambda p: p["name"].casefold()) for slug, found in links.items()}
+
+
 def nav_for(kb: KnowledgeBase, extra_pages: list[tuple[str, str]]) -> list:
-    """Navigation with index pages only: home, one entry per provider, then hand-written pages."""
-    providers = [{html.escape(provider.name): f"{slug}/index.md"} for slug, provider in sorted(kb.providers.items())]
-    nav: list = [{"Home": "index.md"}, {"Providers": providers}]
+    """Navigation with index pages only: home, the APIs, the tools that call them, then hand-written pages."""
+    apis = [{html.escape(p.name): f"{slug}/index.md"} for slug, p in sorted(kb.providers.items()) if not p.is_tool]
+    tools = [{html.escape(p.name): f"{slug}/index.md"} for slug, p in sorted(kb.providers.items()) if p.is_tool]
+    nav: list = [{"Home": "index.md"}, {"Providers": apis}]
+    if tools:
+        nav.append({"Tools": tools})
     nav.extend({title: path} for title, path in extra_pages)
     return nav

@@ -151,7 +151,7 @@ BUILTIN_HINTS: dict[str, list[tuple[str, float]]] = {
         ("ollamaexception", STRONG), ("@langchain/ollama", STRONG), ("[gin]", STRONG),
         ("ollama", WEAK),
     ],
-    "azure": [
+    "azure-openai": [
         ("openai.azure.com", STRONG), ("azureopenai", STRONG), ("azureexception", STRONG),
         ("azure.requestfailedexception", STRONG), ("azure.core", STRONG), ("apim-request-id", STRONG),
         ("x-ms-region", STRONG), ("aka.ms/oai", STRONG), ("cognitiveservices.azure.com", STRONG),

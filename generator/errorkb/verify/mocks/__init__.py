@@ -6,7 +6,9 @@ models, overloaded, context_window, running; see common.normalize_state for the 
 
 Public interface:
     PROVIDERS: dict[str, ProviderMock]        keys: openai, azure-openai, anthropic, gemini, mistral,
-                                              openrouter, ollama
+                                              openrouter, ollama, and the servers of tools: litellm (a
+                                              LiteLLM proxy on port 4000), langchain (the LangSmith API),
+                                              github-copilot (the Copilot hosts' /_ping probe)
     provider_for_host(host, scheme) -> str | None
     make_app(provider, state, log) -> WSGI app
 
@@ -21,6 +23,9 @@ from .anthropic import AnthropicMock
 from .azure_openai import AzureOpenAIMock
 from .common import MockApp, ProviderMock, normalize_state
 from .gemini import GeminiMock
+from .github_copilot import GitHubCopilotMock
+from .langchain import LangSmithMock
+from .litellm import LiteLLMMock
 from .mistral import MistralMock
 from .ollama import OllamaMock
 from .openai import OpenAIMock
@@ -38,6 +43,9 @@ PROVIDERS: dict[str, ProviderMock] = {
         MistralMock(),
         OpenRouterMock(),
         OllamaMock(),
+        LiteLLMMock(),
+        LangSmithMock(),
+        GitHubCopilotMock(),
     )
 }
 DEFAULT_PORTS = {"https": 443, "http": 80}

@@ -11,12 +11,19 @@ body is exactly the 75 bytes {"type":"error","error":{"type":"overloaded_error",
 Every response carries `request-id: req_011C...`, `server: cloudflare` and `cf-ray`.
 
 Order of checks on /v1/messages: key missing -> key invalid -> anthropic-version -> body (JSON, required
-fields) -> model unknown (404 "model: <id>") -> quota (400 credit balance too low) -> rate limit (429 with
-retry-after and anthropic-ratelimit-* headers) -> overloaded -> max_tokens above the model's output limit
--> context (prompt too long, or input plus max_tokens over the window).
+fields) -> message content (an empty message that is not the final assistant turn, empty or whitespace-only
+text blocks, a `tool_use` without its `tool_result` in the next message, a `tool_result` whose `tool_use` is
+not in the previous message) -> model unknown (404 "model: <id>") -> quota (400 credit balance too low) ->
+rate limit (429 with retry-after and anthropic-ratelimit-* headers) -> overloaded -> max_tokens above the
+model's output limit -> context (prompt too long, or input plus max_tokens over the window).
 Unknown paths get 404 not_found_error "Not Found".
 Overloaded with "stream": true answers HTTP 200 with a single SSE `event: error` whose error object carries
 "details": null, as the SDK saw it in the wild; without streaming it is HTTP 529 with x-should-retry: true.
+
+Canned errors (`mock: {error: <name>}`, see ERRORS below) give the bodies this simulator does not produce by
+itself: 500 api_error "Internal server error", the 500 api_error "Overloaded" with "request_id":null seen
+during incidents, the spend-limit 400 and the generic 429 "Rate limited". They carry the 2025+ top-level
+request_id, as the reports they come from do.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from werkzeug.routing import Rule
 from .common import (
     BASE58,
     Call,
+    CannedError,
     ProviderMock,
     Reject,
     context_window,
@@ -68,6 +76,9 @@ ALIASES = {
     "claude-3-5-haiku-latest": "claude-3-5-haiku-20241022",
 }
 MODELS = {
+    # Current models without a dated snapshot id (Sonnet 4.6 and Opus 4.6, released February 2026).
+    "claude-sonnet-4-6": ("Claude Sonnet 4.6", "2026-02-17T00:00:00Z", 64000),
+    "claude-opus-4-6": ("Claude Opus 4.6", "2026-02-05T00:00:00Z", 128000),
     "claude-sonnet-4-5-20250929": ("Claude Sonnet 4.5", "2025-09-29T00:00:00Z", 64000),
     "claude-haiku-4-5-20251001": ("Claude Haiku 4.5", "2025-10-15T00:00:00Z", 64000),
     "claude-opus-4-1-20250805": ("Claude Opus 4.1", "2025-08-05T00:00:00Z", 32000),
@@ -79,6 +90,47 @@ MODELS = {
     "claude-3-haiku-20240307": ("Claude Haiku 3", "2024-03-07T00:00:00Z", 4096),
 }
 DEFAULT_MAX_OUTPUT = 64000
+
+
+# ---------------------------------------------------------------------------------------------
+# Canned errors: bodies exactly as the API sends them (compact JSON, 2025+ top-level request_id), with the
+# report each comes from. The request id is fixed; the same id is in the request-id header.
+
+CANNED_REQUEST_ID = "req_011CXmPq7Tz3Lw9RkVbN2sJd"
+
+
+def canned_headers(request_id: str | None = CANNED_REQUEST_ID) -> tuple[tuple[str, str], ...]:
+    headers = [("Content-Type", "application/json"), ("server", "cloudflare"), ("x-robots-tag", "none")]
+    if request_id:
+        headers.append(("request-id", request_id))
+    return tuple(headers)
+
+
+def canned_body(type_: str, message: str, request_id: str | None = CANNED_REQUEST_ID) -> str:
+    return json_compact({"type": "error", "error": {"type": type_, "message": message}, "request_id": request_id})
+
+
+ERRORS = {
+    # 500 api_error with the usual message, as the TypeScript SDK prints it in Claude Code error logs:
+    # https://github.com/anthropics/claude-code/issues/22796 , https://github.com/anthropics/claude-code/issues/28639
+    "server_error": CannedError(500, canned_body("api_error", "Internal server error"), canned_headers()),
+    # 500 api_error "Overloaded" with "request_id":null (incident of 2025-09-24):
+    # https://github.com/anthropics/claude-code/issues/8104 , https://github.com/anthropics/claude-code/issues/8116 ,
+    # https://github.com/anthropics/claude-code/issues/8132
+    "server_overloaded_500": CannedError(500, canned_body("api_error", "Overloaded", None), canned_headers(None)),
+    # The spend limit set in the Console, a 400 like the credit-balance error:
+    # https://github.com/anthropics/claude-code/issues/38035 , https://github.com/anthropics/claude-code/issues/2127
+    "usage_limit": CannedError(
+        400,
+        canned_body("invalid_request_error",
+                    "You have reached your specified API usage limits. You will regain access on 2026-04-01 at "
+                    "00:00 UTC."),
+        canned_headers(),
+    ),
+    # The generic 429 that Claude Code shows as "Server is temporarily limiting requests (not your usage limit)":
+    # https://github.com/anthropics/claude-code/issues/70101 , https://github.com/anthropics/claude-code/issues/71634
+    "rate_limited_generic": CannedError(429, canned_body("rate_limit_error", "Rate limited"), canned_headers()),
+}
 
 
 def canonical(model: str) -> str:
@@ -103,6 +155,7 @@ class AnthropicMock(ProviderMock):
     name = "anthropic"
     hosts = ["api.anthropic.com"]
     default_models = ("claude-sonnet-4-5", "claude-haiku-4-5", "claude-opus-4-1")
+    errors = ERRORS
 
     def rules(self):
         return [
@@ -181,7 +234,46 @@ class AnthropicMock(ProviderMock):
             raise self.invalid(call, "messages: Input should be a valid list")
         if not messages:
             raise self.invalid(call, "messages: at least one message is required")
+        self.check_content(call, messages)
         return body
+
+    def check_content(self, call: Call, messages: list) -> None:
+        """The content rules of the Messages API, with its wordings: claude-code issues 6774 (empty message),
+        59812 (empty text block), 23440 (whitespace-only text block), 1237 and 5989 (tool_use without
+        tool_result; several ids are joined with ", ") and the transcript quoted in errorkb's research notes
+        (tool_result without its tool_use)."""
+        last = len(messages) - 1
+        for index, message in enumerate(messages):
+            if not isinstance(message, dict):
+                continue
+            content = message.get("content")
+            if content in ("", []) and not (index == last and message.get("role") == "assistant"):
+                raise self.invalid(call, f"messages.{index}: all messages must have non-empty content except for "
+                                         "the optional final assistant message")
+            for block in blocks(message):
+                if block.get("type") == "text" and isinstance(block.get("text"), str):
+                    if block["text"] == "":
+                        raise self.invalid(call, "messages: text content blocks must be non-empty")
+                    if not block["text"].strip():
+                        raise self.invalid(call, "messages: text content blocks must contain non-whitespace text")
+        for index, message in enumerate(messages):
+            if not isinstance(message, dict):
+                continue
+            if message.get("role") == "assistant" and index < last:
+                answered = tool_ids(messages[index + 1], "tool_result", "tool_use_id")
+                missing = [one for one in tool_ids(message, "tool_use", "id") if one not in answered]
+                if missing:
+                    raise self.invalid(call, f"messages.{index}: `tool_use` ids were found without `tool_result` "
+                                             f"blocks immediately after: {', '.join(missing)}. Each `tool_use` block "
+                                             "must have a corresponding `tool_result` block in the next message.")
+            if message.get("role") == "user":
+                asked = tool_ids(messages[index - 1], "tool_use", "id") if index > 0 else []
+                for position, block in enumerate(blocks(message)):
+                    if block.get("type") == "tool_result" and block.get("tool_use_id") not in asked:
+                        raise self.invalid(call, f"messages.{index}.content.{position}: unexpected `tool_use_id` "
+                                                 f"found in `tool_result` blocks: {block.get('tool_use_id')}. Each "
+                                                 "`tool_result` block must have a corresponding `tool_use` block in "
+                                                 "the previous message.")
 
     def known(self, call: Call, model: str) -> bool:
         return canonical(model) in {canonical(m) for m in call.state["models"]}
@@ -292,6 +384,20 @@ class AnthropicMock(ProviderMock):
             body = sse([("error", json_compact(error))])
             return respond(body, 200, "text/event-stream; charset=utf-8", self.headers(call))
         return self.error(call, 529, "overloaded_error", "Overloaded", {"x-should-retry": "true"})
+
+
+def blocks(message) -> list[dict]:
+    """The content blocks of a message (a string content has none)."""
+    content = message.get("content") if isinstance(message, dict) else None
+    return [block for block in content if isinstance(block, dict)] if isinstance(content, list) else []
+
+
+def tool_ids(message, kind: str, field: str) -> list[str]:
+    """The ids of the `kind` blocks (tool_use or tool_result) of an assistant or user message."""
+    role = "assistant" if kind == "tool_use" else "user"
+    if not isinstance(message, dict) or message.get("role") != role:
+        return []
+    return [str(block.get(field)) for block in blocks(message) if block.get("type") == kind]
 
 
 def organization(key: str) -> str:

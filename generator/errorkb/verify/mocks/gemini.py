@@ -14,6 +14,11 @@ body (JSON, unknown fields, required fields) -> model unknown or method unsuppor
 (429 limit 0) -> rate limit (429 per-minute limit) -> overloaded (503) -> input token count.
 Quota, rate limit and overload apply to generateContent and streamGenerateContent only; embedding
 methods need an embedding model (a name containing "embedding"), generation needs any other model.
+
+Canned errors (`mock: {error: <name>}`, see ERRORS at the end) answer every request, before any check,
+with bodies copied from public reports: the 2026 "high demand" 503, the bare 429, the location
+refusal, the expired key, the 2026 404 of a retired model, and three HTTP 200 answers that carry no text (a blocked prompt, a candidate
+stopped for SAFETY, one stopped for RECITATION).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from werkzeug.routing import Rule
 
 from .common import (
     Call,
+    CannedError,
     ProviderMock,
     Reject,
     as_dict,
@@ -104,14 +110,22 @@ def model_object(model: str) -> dict:
         "supportedGenerationMethods": list(EMBED_METHODS if embedding else ("generateContent", "countTokens", "createCachedContent", "batchGenerateContent")),
     }
     if not embedding:
-        info.update({"temperature": 1, "topP": 0.95, "topK": 64, "maxTemperature": 2, "thinking": "2.5" in model})
+        info.update({"temperature": 1, "topP": 0.95, "topK": 64, "maxTemperature": 2, "thinking": not model.startswith(("gemini-1", "gemini-2.0"))})
     return info
 
 
 class GeminiMock(ProviderMock):
     name = "gemini"
     hosts = ["generativelanguage.googleapis.com"]
-    default_models = ("gemini-2.5-flash", "gemini-2.5-pro", "gemini-2.0-flash")
+    # The Gemini 3 text models of https://ai.google.dev/gemini-api/docs/models ("All Gemini 3 models", stable
+    # first, then previews) as of December 2026. gemini-2.5-flash, gemini-2.5-pro and gemini-2.0-flash stay
+    # only because tests/verify/test_mock_providers.py calls them; Google lists them as deprecated or shut down
+    # (https://ai.google.dev/gemini-api/docs/deprecations), so pages must not use them as working models.
+    default_models = (
+        "gemini-3.8-flash", "gemini-3.7-flash", "gemini-3.6-flash", "gemini-3.5-flash", "gemini-3.5-flash-lite",
+        "gemini-3.1-flash-lite", "gemini-3.1-pro-preview", "gemini-3-flash-preview",
+        "gemini-2.5-flash", "gemini-2.5-pro", "gemini-2.0-flash",
+    )
 
     def rules(self):
         return [
@@ -317,3 +331,99 @@ def prompt_text(request: dict) -> str:
     """All text of a generateContent-style request: contents and system instruction."""
     system = pick(request, "systemInstruction", "system_instruction")
     return gather_text(request.get("contents")) + gather_text(system)
+
+
+# ---------------------------------------------------------------------------------------------
+# Canned errors: bodies exactly as Google sends them (pretty-printed by 2 spaces, trailing newline),
+# each copied from the public report named beside it.
+
+CANNED_HEADERS = (
+    ("Content-Type", "application/json; charset=UTF-8"),
+    ("Vary", "Origin, X-Origin, Referer"),
+    ("Server", "scaffolding on HTTPServer2"),
+    ("X-XSS-Protection", "0"),
+    ("X-Frame-Options", "SAMEORIGIN"),
+    ("X-Content-Type-Options", "nosniff"),
+)
+
+
+def canned(status: int, payload: dict) -> CannedError:
+    return CannedError(status, json_indented(payload, 2) + "\n", CANNED_HEADERS)
+
+
+def canned_status(code: int, status: str, message: str, details: list | None = None) -> CannedError:
+    error = {"code": code, "message": message, "status": status}
+    if details:
+        error["details"] = details
+    return canned(code, {"error": error})
+
+
+KEY_EXPIRED = "API key expired. Please renew the API key."
+HIGH_DEMAND = (
+    "This model is currently experiencing high demand. Spikes in demand are usually temporary. "
+    "Please try again later."
+)
+
+
+def retired_model(call: Call) -> str:
+    """The 2026 404 for a model Google has shut down; the model is the one named in the request path."""
+    name = call.path.rsplit("/", 1)[-1].partition(":")[0]
+    message = (f"This model models/{name} is no longer available. Please update your code to use a newer model "
+               "for the latest features and improvements.")
+    return json_indented({"error": {"code": 404, "message": message, "status": "NOT_FOUND"}}, 2) + "\n"
+
+
+GeminiMock.errors = {
+    # 503 since 2026: https://github.com/continuedev/continue/issues/10639 (also #12719, #12790), body escaped
+    # inside Continue's wrapper: {\n  "error": {\n    "code": 503,\n    "message": "...",\n    "status": ...
+    "high_demand": canned_status(503, "UNAVAILABLE", HIGH_DEMAND),
+    # The bare 429 (no details), escaped with its 2-space layout in https://github.com/google-gemini/gemini-cli/issues/1841
+    # and raw in https://github.com/lbjlaq/Antigravity-Manager/issues/1096; paid Tier 1 in 2026:
+    # https://github.com/googleapis/python-genai/issues/2065
+    "resource_exhausted_legacy": canned_status(429, "RESOURCE_EXHAUSTED", "Resource has been exhausted (e.g. check quota)."),
+    # 400 FAILED_PRECONDITION, no details: https://github.com/GeorgeXie2333/LLM-Stream-Optimizer/issues/6 (raw
+    # body), https://github.com/google-gemini/gemini-cli/issues/24641 (escaped, 2-space indent)
+    "location_not_supported": canned_status(400, "FAILED_PRECONDITION", "User location is not supported for the API use."),
+    # Same shape as "API key not valid" (ErrorInfo + LocalizedMessage):
+    # https://github.com/continuedev/continue/issues/11336 and #9655, https://github.com/plainbook-ai/plainbook/issues/25
+    "key_expired": canned_status(400, "INVALID_ARGUMENT", KEY_EXPIRED, [
+        {
+            "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+            "reason": "API_KEY_INVALID",
+            "domain": "googleapis.com",
+            "metadata": {"service": SERVICE},
+        },
+        {"@type": "type.googleapis.com/google.rpc.LocalizedMessage", "locale": "en-US", "message": KEY_EXPIRED},
+    ]),
+    # 404 for a retired model (2026), as google-genai printed it in https://github.com/google/adk-docs/pull/1840:
+    # {'error': {'code': 404, 'message': 'This model models/gemini-2.0-flash is no longer available. ...', 'status': 'NOT_FOUND'}}
+    "model_retired": CannedError(404, retired_model, CANNED_HEADERS),
+    # HTTP 200, prompt blocked, no candidates: https://github.com/vercel/ai/issues/19758 (the SSE event of
+    # gemini-3.7-flash; the same object, pretty-printed, is the generateContent body)
+    "prompt_blocked": canned(200, {
+        "promptFeedback": {"blockReason": "PROHIBITED_CONTENT"},
+        "usageMetadata": {"promptTokenCount": 13, "totalTokenCount": 13},
+    }),
+    # HTTP 200, candidate stopped for SAFETY, no content: the candidate of https://github.com/xtekky/gpt4free/pull/2341;
+    # usageMetadata as in https://github.com/google/generative-ai-docs/issues/518
+    "candidate_safety": canned(200, {
+        "candidates": [
+            {
+                "finishReason": "SAFETY",
+                "index": 0,
+                "safetyRatings": [
+                    {"category": "HARM_CATEGORY_SEXUALLY_EXPLICIT", "probability": "NEGLIGIBLE"},
+                    {"category": "HARM_CATEGORY_HATE_SPEECH", "probability": "MEDIUM"},
+                    {"category": "HARM_CATEGORY_HARASSMENT", "probability": "MEDIUM"},
+                    {"category": "HARM_CATEGORY_DANGEROUS_CONTENT", "probability": "NEGLIGIBLE"},
+                ],
+            }
+        ],
+        "usageMetadata": {"promptTokenCount": 4, "totalTokenCount": 4},
+    }),
+    # HTTP 200, candidate stopped for RECITATION: https://github.com/google/generative-ai-docs/issues/518 (curl output)
+    "recitation": canned(200, {
+        "candidates": [{"finishReason": "RECITATION", "index": 0}],
+        "usageMetadata": {"promptTokenCount": 4, "totalTokenCount": 4},
+    }),
+}

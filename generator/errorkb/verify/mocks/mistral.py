@@ -12,6 +12,16 @@ x-kong-request-id, x-ratelimitbysize-* (on answers and 429s), server: cloudflare
 
 Order of checks: key -> body (JSON, required fields) -> model (400 "Invalid model: <id>") -> quota and
 rate limit (both 429 `rate_limited`, the 2026 body) -> context length. The overloaded flag does not apply.
+
+Canned errors (`mock: {error: <name>}`), each exactly as logs show the API sending it:
+- unauthorized_2025: the gateway's 401 of early 2025, {"message":"Unauthorized","request_id":...} printed
+  over four lines, `application/json; charset=utf-8` (cline/cline#1734, coolcline/CoolCline#36);
+- requests_rate_limit_2025: the 2025 429 {"message":"Requests rate limit exceeded"} (dnakov/anon-kode#53,
+  pydantic/pydantic-ai#1885);
+- service_tier_capacity: 429 `service_tier_capacity_exceeded`, code "3505": Mistral has no capacity left for
+  the model at the account's service tier (the body many clients test for; see BerriAI/litellm#25078);
+- service_tier_capacity_2025: the same message with `invalid_request_error` and a null code, as mid-2025
+  logs show it (continuedev/continue#6185).
 """
 
 from __future__ import annotations
@@ -21,6 +31,7 @@ from werkzeug.routing import Rule
 from .common import (
     EMBEDDING_DIMENSIONS,
     MOCK_EPOCH,
+    CannedError,
     Call,
     ProviderMock,
     Reject,
@@ -40,12 +51,36 @@ from .common import (
 
 TOKENS_PER_MINUTE, TOKENS_PER_MONTH = 500000, 1000000000
 RETRY_AFTER = 60
+CAPACITY_MESSAGE = "Service tier capacity exceeded for this model."
 
 
 class MistralMock(ProviderMock):
     name = "mistral"
     hosts = ["api.mistral.ai"]
     default_models = ("mistral-large-latest", "mistral-small-latest")
+    errors = {
+        # cline/cline#1734: "API error occurred: Status 401 Content-Type application/json; charset=utf-8 Body"
+        # followed by this body, two-space indented with no space after the colons (the gateway's template).
+        "unauthorized_2025": CannedError(
+            401,
+            '{\n  "message":"Unauthorized",\n  "request_id":"c61f2f15feca71626a990e3740f99245"\n}',
+            (("Content-Type", "application/json; charset=utf-8"),),
+        ),
+        # dnakov/anon-kode#53 and pydantic/pydantic-ai#1885: body {"message":"Requests rate limit exceeded"}.
+        "requests_rate_limit_2025": CannedError(429, '{"message":"Requests rate limit exceeded"}'),
+        # The 2026 form clients test for: type service_tier_capacity_exceeded, code "3505", HTTP 429.
+        "service_tier_capacity": CannedError(
+            429,
+            '{"object":"error","message":"' + CAPACITY_MESSAGE + '","type":"service_tier_capacity_exceeded",'
+            '"param":null,"code":"3505"}',
+        ),
+        # continuedev/continue#6185 (June 2025), verbatim.
+        "service_tier_capacity_2025": CannedError(
+            429,
+            '{"object":"error","message":"' + CAPACITY_MESSAGE + '","type":"invalid_request_error","param":null,'
+            '"code":null}',
+        ),
+    }
 
     def rules(self):
         return [

@@ -20,16 +20,30 @@ scheduler's "server busy" text on generate, chat and embed. `/api/pull` of a kno
 to the state's models; an unknown name streams `{"error":"pull model manifest: file does not exist"}`
 after "pulling manifest" (or answers 500 with it when "stream": false). Quota, rate limit, keys and
 context_window do not apply: Ollama has none of them (it truncates long prompts silently).
+`running: false` is handled by the sandbox: nothing listens, so clients get "connection refused".
+
+Canned errors (`mock: {error: <name>}`), each exactly as the server sends it:
+- memory_insufficient: the scheduler's pre-check of Ollama v0.2.2 to v0.24.x (llm/server.go), HTTP 500
+  {"error":"model requires more system memory (7.3 GiB) than is available (6.0 GiB)"} as in
+  home-assistant/core#139085. It answers /api/generate, /api/chat and /v1/chat/completions for an installed
+  model unless the request asks for a context (`options.num_ctx`) of at most 2048 tokens, which this machine
+  has room for; every other request is answered normally.
+- runner_cuda_oom: 500 {"error":"llama runner process has terminated: CUDA error: out of memory"}, the
+  runner crashing on a GPU allocation (ollama/ollama#9782), for every request.
+- llama_server_oom: 500 with the v0.30+ wording of llm/llama_server.go, "llama-server reported
+  out-of-memory during startup: cudaMalloc failed: out of memory", for every request.
 """
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
 from werkzeug.routing import Rule
 
 from .common import (
     MOCK_EPOCH,
+    CannedError,
     Call,
     ProviderMock,
     Reject,
@@ -56,6 +70,8 @@ VERSION = "0.12.6"
 BUSY = "server busy, please try again.  maximum pending requests exceeded"
 MANIFEST_MISSING = "pull model manifest: file does not exist"
 JSON_TYPE = "application/json; charset=utf-8"
+MEMORY_MESSAGE = "model requires more system memory (7.3 GiB) than is available (6.0 GiB)"
+FITTING_CONTEXT = 2048   # the largest num_ctx the memory_insufficient machine can load the model with
 NDJSON_TYPE = "application/x-ndjson"
 # Library models the mock can pull: tags, size of the default tag, parameter size, family, quantization.
 LIBRARY = {
@@ -483,3 +499,53 @@ class OllamaMock(ProviderMock):
 def context_tokens(count: int) -> list[int]:
     """Token ids for the deprecated `context` field of /api/generate (at most 64 shown)."""
     return [128000 + (i * 7919) % 9000 for i in range(min(count, 64))]
+
+
+# ---------------------------------------------------------------------------------------------
+# Canned errors
+
+
+def _memory_refused(call: Call) -> bool:
+    """Whether the memory pre-check refuses this request: a model load (generate, chat, OpenAI chat) of an
+    installed model with no num_ctx or one above FITTING_CONTEXT."""
+    if call.method != "POST" or call.path.rstrip("/") not in ("/api/generate", "/api/chat", "/v1/chat/completions"):
+        return False
+    body, problem = call.json()
+    if problem or not isinstance(body, dict):
+        return False
+    name = OllamaMock.model_name(body)
+    if not name or _normal.installed(call, name) is None:
+        return False
+    options = body.get("options") if isinstance(body.get("options"), dict) else {}
+    num_ctx = positive_int(options.get("num_ctx"))
+    return num_ctx is None or num_ctx > FITTING_CONTEXT
+
+
+@dataclass(frozen=True)
+class MemoryCheck(CannedError):
+    """The v0.2.2-v0.24 pre-check: 500 for loads that do not fit, the normal answer for everything else."""
+
+    def response(self, call: Call):
+        if not _memory_refused(call):
+            return _normal.handle(call)
+        if call.path.startswith("/v1/"):
+            return OllamaMock.v1_error(500, MEMORY_MESSAGE)
+        return OllamaMock.json({"error": MEMORY_MESSAGE}, 500)
+
+
+_normal = OllamaMock()
+
+OllamaMock.errors = {
+    "memory_insufficient": MemoryCheck(500, json_go({"error": MEMORY_MESSAGE}), (("Content-Type", JSON_TYPE),)),
+    # ollama/ollama#9782: "Error: llama runner process has terminated: CUDA error: out of memory".
+    "runner_cuda_oom": CannedError(
+        500, json_go({"error": "llama runner process has terminated: CUDA error: out of memory"}),
+        (("Content-Type", JSON_TYPE),),
+    ),
+    # v0.30+ (llm/llama_server.go: "llama-server reported out-of-memory during startup: %s").
+    "llama_server_oom": CannedError(
+        500,
+        json_go({"error": "llama-server reported out-of-memory during startup: cudaMalloc failed: out of memory"}),
+        (("Content-Type", JSON_TYPE),),
+    ),
+}

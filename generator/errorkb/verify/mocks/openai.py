@@ -10,11 +10,15 @@ content type `application/json`. Streams are SSE with compact JSON.
 Order of checks on the inference endpoints: key missing -> key unknown -> body (JSON, model, required,
 unrecognized and out-of-range parameters) -> quota -> rate limit -> model unknown -> overloaded ->
 model of the wrong kind (an embedding model on chat: 404 "not a chat model"; a chat model on embeddings:
-400) -> context length -> `max_tokens` sent to a reasoning model (o-series, gpt-5).
+400) -> context length -> `max_tokens` sent to a reasoning model (o-series, gpt-5) -> a `temperature` other
+than 1 sent to a reasoning model (400 unsupported_value).
 Unknown paths get 404 "Invalid URL (POST /v1/...)", known paths with the wrong method 405 "Invalid
 method for URL (...)", both before any key check.
 The model list and model lookup check only the key. Rate-limit 429s carry retry-after and the six
 x-ratelimit-* headers (successful inference answers carry the x-ratelimit-* headers too).
+Canned errors (ERRORS, at the end): server and edge failures, the region block, tool-call ordering,
+Structured Outputs schemas, organization verification, Responses-only models, inactive billing and
+deactivated accounts, each with the public report its bytes come from.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from werkzeug.routing import Rule
 from .common import (
     MOCK_EPOCH,
     Call,
+    CannedError,
     ProviderMock,
     Reject,
     chat_completion,
@@ -104,6 +109,18 @@ RESPONSES_PARAMS = frozenset(
     "top_logprobs top_p truncation user".split()
 )
 EMBEDDING_PARAMS = frozenset("model input dimensions encoding_format user".split())
+
+
+def is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def unsupported_temperature(value) -> str:
+    """The message for a temperature other than 1 sent to a reasoning model; the value as it was sent."""
+    return (
+        f"Unsupported value: 'temperature' does not support {json_compact(value)} with this model. "
+        "Only the default (1) value is supported."
+    )
 
 
 def mask_key(key: str) -> str:
@@ -317,6 +334,11 @@ class OpenAIMock(ProviderMock):
         if "max_tokens" in body and REASONING_MODEL.match(model):
             message = "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead."
             return self.error(call, 400, message, param="max_tokens", code="unsupported_parameter")
+        temperature = body.get("temperature")
+        if REASONING_MODEL.match(model) and is_number(temperature) and temperature != 1:
+            # Reasoning models take only the default temperature: johny-b/llmcomp#69, cline/cline#341,
+            # lintsinghua/DeepAudit#80 ("Unsupported value: 'temperature' does not support 0 with this model. ...").
+            return self.error(call, 400, unsupported_temperature(temperature), param="temperature", code="unsupported_value")
 
         text, completion_tokens, truncated = reply(max_out)
         common = {
@@ -496,3 +518,195 @@ def response_events(response: dict) -> str:
             for number, (name, data) in enumerate(events)
         ]
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Canned errors (`mock: {error: <name>}`), byte for byte as public reports show them.
+#
+# Two body styles: the gateway that checks keys, billing and quota pretty-prints with 4 spaces and a final
+# newline (billing_not_active answers with content-length 223, lifan0127/ai-research-assistant#174, which
+# only that layout gives); errors raised while validating or running a request are pretty-printed with
+# 2 spaces and no final newline (raw responseBody strings in Vercel AI SDK logs, kevinwatt/mysql-mcp#5;
+# ai-genie/chatgpt-vscode#100). Cloudflare's own JSON is compact (cf_bad_gateway: content-length 84,
+# stanfordnlp/dspy#203) and the region block is compact with `code` first (nalgeon/pokitoki#42).
+
+JSON_HEADERS = (("Content-Type", "application/json"), ("x-request-id", "req_6f1c0b9e3d2a4c58a7e1f0d2b3c4a5e6"),
+                ("openai-version", "2020-10-01"), ("server", "cloudflare"))
+GATEWAY_HEADERS = (("Content-Type", "application/json; charset=utf-8"),
+                   ("x-request-id", "req_0b7e4f2a9c1d4e6f8a3b5c7d9e1f2a3b"), ("server", "cloudflare"))
+EDGE_HEADERS = (("Content-Type", "application/json"), ("server", "cloudflare"), ("cf-ray", "81f306648c6ab0ed-ATL"))
+VERIFY_URL_TEXT = (
+    "Please go to: https://platform.openai.com/settings/organization/general and click on Verify Organization. "
+    "If you just verified, it can take up to 15 minutes for access to propagate."
+)
+
+
+def body_2(error: dict) -> str:
+    return json_indented({"error": error}, 2)
+
+
+def body_4(error: dict) -> str:
+    return json_indented({"error": error}, 4) + "\n"
+
+
+def request_json(call: Call) -> dict:
+    body, _ = call.json()
+    return body if isinstance(body, dict) else {}
+
+
+def tool_order_body(call: Call) -> str:
+    """Orphan `tool` message (crewAIInc/crewAI#1620, miurla/morphic#136; OpenAI still spells "preceeding");
+    `param` points at the first tool message not preceded by an assistant message with tool_calls."""
+    index = 1
+    messages = request_json(call).get("messages")
+    if isinstance(messages, list):
+        open_calls = False
+        for number, message in enumerate(messages):
+            role = message.get("role") if isinstance(message, dict) else None
+            if role == "tool" and not open_calls:
+                index = number
+                break
+            open_calls = role == "tool" or (role == "assistant" and bool(message.get("tool_calls")))
+    return body_2({
+        "message": "Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'.",
+        "type": "invalid_request_error",
+        "param": f"messages.[{index}].role",
+        "code": None,
+    })
+
+
+def tool_reply_missing_body(call: Call) -> str:
+    """An assistant tool_calls message without a tool reply per id (RamiAwar/dataline#172, BerriAI/litellm#10083);
+    `param` is the message after the assistant message, the ids are those left unanswered."""
+    messages = request_json(call).get("messages")
+    index, missing = 1, []
+    if isinstance(messages, list):
+        for number, message in enumerate(messages):
+            if not isinstance(message, dict) or message.get("role") != "assistant" or not message.get("tool_calls"):
+                continue
+            ids = [c.get("id") for c in message["tool_calls"] if isinstance(c, dict) and c.get("id")]
+            answered = set()
+            for later in messages[number + 1:]:
+                if not isinstance(later, dict) or later.get("role") != "tool":
+                    break
+                answered.add(later.get("tool_call_id"))
+            left = [i for i in ids if i not in answered]
+            if left:
+                index, missing = number + 1, left
+                break
+    message = (
+        "An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'. "
+        f"The following tool_call_ids did not have response messages: {', '.join(missing or ['call_x'])}"
+    )
+    return body_2({"message": message, "type": "invalid_request_error", "param": f"messages.[{index}].role", "code": None})
+
+
+def schema_problem(schema, path: tuple) -> str | None:
+    """The first Structured Outputs rule a strict schema breaks, in OpenAI's words, depth first."""
+    if not isinstance(schema, dict):
+        return None
+    if schema.get("type") == "object" or "properties" in schema:
+        if schema.get("additionalProperties") is not False:
+            return f"In context={path!r}, 'additionalProperties' is required to be supplied and to be false."
+        properties = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+        required = schema.get("required") if isinstance(schema.get("required"), list) else []
+        for name in properties:
+            if name not in required:
+                return (f"In context={path!r}, 'required' is required to be supplied and to be an array including "
+                        f"every key in properties. Missing '{name}'.")
+        for name, sub in properties.items():
+            found = schema_problem(sub, path + ("properties", name))
+            if found:
+                return found
+    if isinstance(schema.get("items"), dict):
+        return schema_problem(schema["items"], path + ("items",))
+    return None
+
+
+def json_schema_body(call: Call) -> str:
+    """A strict json_schema response format that breaks the Structured Outputs subset. Chat Completions:
+    param response_format, code null (dottxt-ai/outlines#844); Responses: param text.format.schema, code
+    invalid_json_schema (promptdriven/pdd#299, mavam/pi-web-providers#14)."""
+    body = request_json(call)
+    if call.path.endswith("/responses"):
+        fmt = body.get("text", {}).get("format", {}) if isinstance(body.get("text"), dict) else {}
+        param, code = "text.format.schema", "invalid_json_schema"
+    else:
+        fmt = body.get("response_format", {}).get("json_schema", {}) if isinstance(body.get("response_format"), dict) else {}
+        param, code = "response_format", None
+    fmt = fmt if isinstance(fmt, dict) else {}
+    name = fmt.get("name") if isinstance(fmt.get("name"), str) else "response"
+    problem = schema_problem(fmt.get("schema"), ()) or (
+        "In context=(), 'additionalProperties' is required to be supplied and to be false.")
+    message = f"Invalid schema for response_format '{name}': {problem}"
+    return body_2({"message": message, "type": "invalid_request_error", "param": param, "code": code})
+
+
+def model_from_request(call: Call, default: str) -> str:
+    model = request_json(call).get("model")
+    return model if isinstance(model, str) and model else default
+
+
+ERRORS = {
+    # 500 (ai-genie/chatgpt-vscode#100; the request id is the 2023-2024 32-hex form)
+    "server_error": CannedError(500, body_2({
+        "message": "The server had an error processing your request. Sorry about that! You can retry your request, "
+                   "or contact us through our help center at help.openai.com if you keep seeing this error. (Please "
+                   "include the request ID e5c949c8ec2c86be225544e5eefcbe4d in your email.)",
+        "type": "server_error", "param": None, "code": None}), JSON_HEADERS),
+    # Cloudflare in front of the API (stanfordnlp/dspy#203: 84 bytes; matrixgpt/matrix-chatgpt-bot#249;
+    # ferrislucas/promptr#32) and its HTML page (n3d1117/chatgpt-telegram-bot#637)
+    "bad_gateway": CannedError(502, json_compact(
+        {"error": {"code": 502, "message": "Bad gateway.", "param": None, "type": "cf_bad_gateway"}}), EDGE_HEADERS),
+    "edge_unavailable": CannedError(503, json_compact(
+        {"error": {"code": 503, "message": "Service Unavailable.", "param": None, "type": "cf_service_unavailable"}}),
+        EDGE_HEADERS),
+    "gateway_timeout": CannedError(524, json_compact(
+        {"error": {"code": 524, "message": "Gateway timeout.", "param": None, "type": "cf_gateway_timeout"}}),
+        EDGE_HEADERS),
+    "bad_gateway_html": CannedError(
+        502,
+        "<html>\n<head><title>502 Bad Gateway</title></head>\n<body>\n<center><h1>502 Bad Gateway</h1></center>\n"
+        "<hr><center>cloudflare</center>\n</body>\n</html>\n",
+        (("Content-Type", "text/html"), ("server", "cloudflare"), ("cf-ray", "81f306648c6ab0ed-ATL"))),
+    # 403 from every endpoint when the caller's IP is in an unsupported location (nalgeon/pokitoki#42,
+    # jlcodes99/cockpit-tools#611, continuedev/continue#11449)
+    "unsupported_region": CannedError(403, json_compact(
+        {"error": {"code": "unsupported_country_region_territory", "message": "Country, region, or territory not supported",
+                   "param": None, "type": "request_forbidden"}}), JSON_HEADERS),
+    # Tool-calling history (see the body functions)
+    "tool_message_order": CannedError(400, tool_order_body, JSON_HEADERS),
+    "tool_reply_missing": CannedError(400, tool_reply_missing_body, JSON_HEADERS),
+    # Structured Outputs schema outside the supported subset
+    "invalid_json_schema": CannedError(400, json_schema_body, JSON_HEADERS),
+    # Organization verification: streaming (microsoft/vscode#261232, BeehiveInnovations/pal-mcp-server#134),
+    # reasoning summaries (continuedev/continue#9948), image models (openai-php/client#565: 403, param and code null)
+    "org_unverified_stream": CannedError(400, body_2({
+        "message": "Your organization must be verified to stream this model. " + VERIFY_URL_TEXT,
+        "type": "invalid_request_error", "param": "stream", "code": "unsupported_value"}), JSON_HEADERS),
+    "org_unverified_summary": CannedError(400, body_2({
+        "message": "Your organization must be verified to generate reasoning summaries. " + VERIFY_URL_TEXT,
+        "type": "invalid_request_error", "param": "reasoning.summary", "code": "unsupported_value"}), JSON_HEADERS),
+    "org_unverified_image": CannedError(403, lambda call: body_2({
+        "message": f"Your organization must be verified to use the model `{model_from_request(call, 'gpt-image-1')}`. "
+                   + VERIFY_URL_TEXT,
+        "type": "invalid_request_error", "param": None, "code": None}), JSON_HEADERS),
+    # A model served only by the Responses API, called on Chat Completions (alvinunreal/tmuxai#82: 404, param model)
+    "responses_only_model": CannedError(404, body_2({
+        "message": "This model is only supported in v1/responses and not in v1/chat/completions.",
+        "type": "invalid_request_error", "param": "model", "code": None}), JSON_HEADERS),
+    # Billing and account state, answered by the key-checking gateway (4 spaces, final newline).
+    # billing_not_active: 429, 223 bytes (lifan0127/ai-research-assistant#174; RamiAwar/dataline#175).
+    "billing_not_active": CannedError(429, body_4({
+        "message": "Your account is not active, please check your billing details on our website.",
+        "type": "billing_not_active", "param": None, "code": "billing_not_active"}), GATEWAY_HEADERS),
+    # account_deactivated: 401, the 2023-2025 wording (nat/openplayground#143, ChatGPTNextWeb/NextChat#4175);
+    # the layout is assumed to be the gateway's like every other 401.
+    "account_deactivated": CannedError(401, body_4({
+        "message": "The OpenAI account associated with this API key has been deactivated. If you are the developer "
+                   "for this OpenAI app, please check your email for more information. If you are seeing this error "
+                   "while using another app or site, please reach out to them for more help.",
+        "type": "invalid_request_error", "param": None, "code": "account_deactivated"}), GATEWAY_HEADERS),
+}
+
+OpenAIMock.errors = ERRORS

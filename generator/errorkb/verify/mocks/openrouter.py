@@ -13,16 +13,31 @@ a request without a model gets the first of the state's models, as OpenRouter us
 -> quota (402 insufficient credits) -> rate limit (429 with Retry-After and X-RateLimit-* in
 error.metadata.headers) -> context length (400 with the "middle-out" advice). The overloaded flag does not
 apply.
+
+Canned errors (`mock: {error: <name>}`), each exactly as logs show the API sending it:
+- no_cookie_credentials: 401 "No cookie auth credentials found" (Gitlawb/openclaude#967,
+  mims-harvard/Medea#1), the answer to a bearer value OpenRouter cannot read as a key;
+- missing_authentication_header: 401 "Missing Authentication header" (Alishahryar1/free-claude-code#146,
+  Aider-AI/aider#297);
+- credits_exhausted: the 2026 402 "Insufficient credits. Add more using ..." with limit_source and
+  remedy_hint in error.metadata (open-assistant-org/open-assistant#80);
+- credits_low: a balance that pays for 3395 output tokens. A chat completion whose worst case (max_tokens or
+  max_completion_tokens, or 65536, the default maximum output the credit check assumes when neither is
+  sent) is larger gets the 402 "This request requires more credits, or fewer max_tokens. ..." with
+  metadata.provider_name and a top-level user_id (Gitlawb/openclaude#1125, newo-ether/Agora#8,
+  can1357/oh-my-pi#9569); every other request, a capped one included, is answered normally.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 from werkzeug.routing import Rule
 
 from .common import (
     MOCK_EPOCH,
+    CannedError,
     Call,
     ProviderMock,
     Reject,
@@ -36,6 +51,7 @@ from .common import (
     positive_int,
     reply,
     respond,
+    stable_chars,
 )
 
 NO_CREDITS = (
@@ -43,6 +59,8 @@ NO_CREDITS = (
     "org, and if so, purchase more at https://openrouter.ai/settings/credits"
 )
 RATE_LIMIT_PER_MINUTE, RETRY_AFTER = 20, 60
+AFFORDABLE_TOKENS = 3395       # output tokens the credits_low balance pays for (newo-ether/Agora#8)
+DEFAULT_MAX_OUTPUT = 65536     # what the credit check assumes when a request sets no output cap
 # What OpenRouter says about known models: (name, provider, prompt price, completion price per token).
 MODELS = {
     "openai/gpt-4o": ("OpenAI: GPT-4o", "OpenAI", "0.0000025", "0.00001"),
@@ -198,3 +216,67 @@ class OpenRouterMock(ProviderMock):
             top_extra={"provider": provider, "system_fingerprint": None},
         )
         return self.respond(call, 200, payload)
+
+
+# ---------------------------------------------------------------------------------------------
+# Canned errors
+
+
+def requested_output(call: Call) -> int | None:
+    """The output tokens a chat completion with a valid key asks for (its cap, or the default the credit check
+    assumes); None for any other request, which the mock answers normally."""
+    if call.method != "POST" or call.path.rstrip("/") != "/api/v1/chat/completions":
+        return None
+    if call.bearer() not in call.state["keys"]:
+        return None
+    body, problem = call.json()
+    if problem or not isinstance(body, dict):
+        return None
+    return positive_int(body.get("max_tokens")) or positive_int(body.get("max_completion_tokens")) or DEFAULT_MAX_OUTPUT
+
+
+def credits_low_body(call: Call) -> str:
+    requested = requested_output(call) or DEFAULT_MAX_OUTPUT
+    message = (
+        f"This request requires more credits, or fewer max_tokens. You requested up to {requested} tokens, but can "
+        f"only afford {AFFORDABLE_TOKENS}. To increase, visit https://openrouter.ai/settings/credits and upgrade to a "
+        "paid account"
+    )
+    user = "user_" + stable_chars(call.bearer() or "", 27)
+    return json_compact({"error": {"message": message, "code": 402, "metadata": {"provider_name": None}},
+                         "user_id": user})
+
+
+@dataclass(frozen=True)
+class CreditCheck(CannedError):
+    """A 402 only for the chat completions the balance cannot cover; other requests get the normal answer."""
+
+    def response(self, call: Call):
+        requested = requested_output(call)
+        if requested is None or requested <= AFFORDABLE_TOKENS:
+            return _normal.handle(call)
+        return super().response(call)
+
+
+_normal = OpenRouterMock()
+
+OpenRouterMock.errors = {
+    # Gitlawb/openclaude#967: "401 {"error":{"message":"No cookie auth credentials found","code":401}}".
+    "no_cookie_credentials": CannedError(401, '{"error":{"message":"No cookie auth credentials found","code":401}}'),
+    # Alishahryar1/free-claude-code#146: "Error code: 401 - {'error': {'message': 'Missing Authentication header',
+    # 'code': 401}}" (openai-python repr of this body).
+    "missing_authentication_header": CannedError(
+        401, '{"error":{"message":"Missing Authentication header","code":401}}'
+    ),
+    # open-assistant-org/open-assistant#80 (openai-python repr of this body, keys in the same order).
+    "credits_exhausted": CannedError(
+        402,
+        '{"error":{"message":"Insufficient credits. Add more using https://openrouter.ai/settings/credits",'
+        '"code":402,"metadata":{"limit_source":"openrouter_credits","remedy_hint":"Add credits at '
+        'https://openrouter.ai/settings/credits, or lower max_tokens / prompt size to fit your remaining '
+        'balance."}}}',
+    ),
+    # Gitlawb/openclaude#1125 and babikov/doka-site#7: {"error":{...,"code":402,"metadata":{"provider_name":null}},
+    # "user_id":"user_..."}.
+    "credits_low": CreditCheck(402, credits_low_body),
+}
