@@ -82,9 +82,31 @@ def cmd_check(args, project: Project, kb: KnowledgeBase) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from .search import index_for
-    from .verify.checks import coverage_failures, run_scenario, scenario_items, static_failures
+    from .verify.checks import (SCENARIO_TIMEOUT_SECONDS, coverage_failures, run_scenario, scenario_items,
+                                static_failures)
     from .verify.sandbox import isolation_problem
+    from .verify.selection import SelectionError, changed_errors, changed_files, parse_shard, shard
 
+    by_id = kb.by_id()
+    unknown = [error_id for error_id in args.ids if error_id not in by_id]
+    if unknown:
+        print(f"errorkb: no error with id {terminal_safe(', '.join(unknown))}", file=sys.stderr)
+        return 2
+    entries = [by_id[error_id] for error_id in args.ids] if args.ids else list(kb.errors)
+    try:
+        if args.changed is not None:
+            changed, reason = changed_errors(kb, changed_files(args.changed, project.errors_dir),
+                                             Path(__file__).resolve().parent)
+            changed_ids = {entry.id for entry in changed}
+            entries = [entry for entry in entries if entry.id in changed_ids]
+            print(f"errorkb: --changed {terminal_safe(args.changed)}: {terminal_safe(reason)}", file=sys.stderr)
+        if args.shard is not None:
+            number, total = parse_shard(args.shard)
+            entries = shard(entries, number, total)
+            print(f"errorkb: shard {number}/{total}: {len(entries)} error(s)", file=sys.stderr)
+    except SelectionError as error:
+        print(f"errorkb: {terminal_safe(str(error))}", file=sys.stderr)
+        return 2
     problem = isolation_problem()
     if problem and not args.unsafe_no_sandbox:
         print(f"errorkb: cannot isolate contributed commands here: {problem}.\n"
@@ -94,12 +116,6 @@ def cmd_check(args, project: Project, kb: KnowledgeBase) -> int:
     if problem:
         print(f"errorkb: WARNING: running contributed commands WITHOUT a sandbox ({problem})", file=sys.stderr)
 
-    by_id = kb.by_id()
-    unknown = [error_id for error_id in args.ids if error_id not in by_id]
-    if unknown:
-        print(f"errorkb: no error with id {terminal_safe(', '.join(unknown))}", file=sys.stderr)
-        return 2
-    entries = [by_id[error_id] for error_id in args.ids] if args.ids else kb.errors
     items = scenario_items(entries)
     index = index_for(kb)
     static_checks = [f"{entry.id}#{number}" for entry in entries for number in range(len(entry.data["commands"]))]
@@ -110,7 +126,8 @@ def cmd_check(args, project: Project, kb: KnowledgeBase) -> int:
                   console=console, transient=True, disable=not console.is_terminal) as progress:
         task = progress.add_task("scenarios", total=len(items))
         with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-            for outcome in pool.map(lambda item: run_scenario(item, index, timeout=args.timeout,
+            timeout = args.timeout or SCENARIO_TIMEOUT_SECONDS
+            for outcome in pool.map(lambda item: run_scenario(item, index, timeout=timeout,
                                                               isolate=problem is None), items):
                 progress.advance(task)
                 outcomes.append(outcome)
@@ -227,7 +244,12 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="shellcheck every command and run it against the provider mock")
     check.add_argument("ids", nargs="*", help="error ids to check (default: all)")
     check.add_argument("-j", "--jobs", type=_positive, default=8, help="scenarios run at once (default: 8)")
-    check.add_argument("--timeout", type=float, default=10.0, help="seconds per command (default: 10)")
+    check.add_argument("--timeout", type=float, default=None, help="seconds per command (default: 20)")
+    check.add_argument("--changed", metavar="BASE", nargs="?", const="origin/main", default=None,
+                       help="only the errors a git change since BASE touches: their files, their provider's "
+                            "_provider.yaml or mock (every error when the checker changed); default BASE: origin/main")
+    check.add_argument("--shard", metavar="I/N",
+                       help="only shard I of N (errors in id order, dealt out in turn): one job of a CI matrix")
     check.add_argument("--unsafe-no-sandbox", action="store_true",
                        help="where commands cannot be isolated (not root, no bubblewrap), run them anyway")
     check.set_defaults(run=cmd_check)
