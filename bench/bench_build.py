@@ -5,9 +5,10 @@
 For each size N it writes a synthetic project (bench/synth.py), then in the same run measures, each in a fresh
 process: `errorkb validate`, `errorkb render --out` (the Markdown export), `errorkb build`, and plain MkDocs with
 Material and its lunr search building that same export (the baseline errorkb must beat by half; with --zensical,
-Zensical building it too).  It prints wall time, CPU time, peak memory (the whole process tree's resident set,
-sampled every 20 ms), the site's size, the ratio to the baseline, the per-page time, the match index size, and
-the bytes a browser downloads to answer one search and one paste.
+Zensical building it too, found on PATH).  It prints wall time, CPU time, peak memory (the whole process tree's
+resident set, and its proportional share, PSS, which counts pages shared by forked workers once; sampled every
+20 ms), the site's size, the ratio to the baseline, the per-page time, the match index size, and the bytes a
+browser downloads to answer one search and one paste.  With --check it also times `errorkb check` at each size.
 """
 
 from __future__ import annotations
@@ -34,8 +35,10 @@ PYTHON = sys.executable
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
 
-def _tree_rss(root: int) -> int:
-    """Resident bytes of a process and all its descendants."""
+def _tree_memory(root: int) -> tuple[int, int]:
+    """Resident and proportional (PSS) bytes of a process and all its descendants.  RSS counts the pages that
+    forked workers share with their parent once per process; PSS splits them, so its sum is the memory the tree
+    really holds."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -45,16 +48,22 @@ def _tree_rss(root: int) -> int:
                 children.setdefault(parent, []).append(int(entry))
             except (OSError, ValueError, IndexError):
                 pass
-    total, stack = 0, [root]
+    rss = pss = 0
+    stack = [root]
     while stack:
         pid = stack.pop()
         try:
             with open(f"/proc/{pid}/statm") as statm:
-                total += int(statm.read().split()[1]) * PAGE_SIZE
+                rss += int(statm.read().split()[1]) * PAGE_SIZE
+            with open(f"/proc/{pid}/smaps_rollup") as rollup:
+                for line in rollup:
+                    if line.startswith("Pss:"):
+                        pss += int(line.split()[1]) * 1024
+                        break
         except (OSError, ValueError):
             pass
         stack.extend(children.get(pid, []))
-    return total
+    return rss, pss
 
 
 def measure(command: list[str], cwd: Path) -> dict:
@@ -62,13 +71,14 @@ def measure(command: list[str], cwd: Path) -> dict:
     before = os.times()
     started = time.perf_counter()
     proc = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    peak = 0
+    peak = peak_pss = 0
     stop = threading.Event()
 
     def sample():
-        nonlocal peak
+        nonlocal peak, peak_pss
         while not stop.is_set():
-            peak = max(peak, _tree_rss(proc.pid))
+            rss, pss = _tree_memory(proc.pid)
+            peak, peak_pss = max(peak, rss), max(peak_pss, pss)
             stop.wait(0.02)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -81,7 +91,7 @@ def measure(command: list[str], cwd: Path) -> dict:
     cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed:\n{output[-3000:]}")
-    return {"wall": wall, "cpu": cpu, "peak": peak}
+    return {"wall": wall, "cpu": cpu, "peak": peak, "peak_pss": peak_pss}
 
 
 def folder_bytes(folder: Path) -> int:
@@ -116,7 +126,7 @@ def paste_bytes(site: Path) -> int:
     return gzipped(site / "match-index.json") + gzipped(assets / "matcher.js") + gzipped(assets / "paste.js")
 
 
-def run_size(count: int, work: Path, zensical: bool) -> dict:
+def run_size(count: int, work: Path, zensical: bool, check: bool) -> dict:
     project = work / f"kb{count}"
     synth.write_project(count, project)
     errorkb = [PYTHON, "-m", "errorkb"]
@@ -130,6 +140,8 @@ def run_size(count: int, work: Path, zensical: bool) -> dict:
                                   str(project / "site-plain")], project)
     if zensical:
         result["zensical"] = measure(["zensical", "build", "-f", str(config)], project)
+    if check:
+        result["check"] = measure(errorkb + ["check", "-j", "8"], project)
     result["site_bytes"] = folder_bytes(project / "site")
     result["plain_site_bytes"] = folder_bytes(project / "site-plain")
     result["search_bytes"] = search_bytes(project / "site")
@@ -147,9 +159,12 @@ def report(result: dict) -> None:
             ("errorkb build", result["errorkb"]), ("plain Material (same Markdown)", result["material"])]
     if "zensical" in result:
         rows.append(("Zensical (same Markdown)", result["zensical"]))
+    if "check" in result:
+        rows.append(("errorkb check", result["check"]))
     for name, figures in rows:
         print(f"{name:34} wall {figures['wall']:8.1f} s  cpu {figures['cpu']:8.1f} s  "
-              f"peak {figures['peak'] / mib:7.0f} MiB  per page {1000 * figures['wall'] / count:6.1f} ms")
+              f"peak RSS {figures['peak'] / mib:6.0f} MiB  PSS {figures['peak_pss'] / mib:6.0f} MiB  "
+              f"per page {1000 * figures['wall'] / count:6.1f} ms")
     ratio = result["errorkb"]["wall"] / result["material"]["wall"]
     print(f"ratio errorkb / plain Material (wall): {ratio:.2f} (goal: at most 0.50)")
     print(f"site: errorkb {result['site_bytes'] / mib:.0f} MiB, plain Material {result['plain_site_bytes'] / mib:.0f} MiB")
@@ -164,13 +179,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--work", type=Path, default=None, help="folder for the projects (default: a temporary one)")
     parser.add_argument("--zensical", action="store_true", help="also build the export with Zensical")
+    parser.add_argument("--check", action="store_true", help="also time `errorkb check` (every scenario)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)
     work = args.work or Path(tempfile.mkdtemp(prefix="errorkb-bench-"))
     results = []
     try:
         for count in args.sizes:
-            results.append(run_size(count, work, args.zensical))
+            results.append(run_size(count, work, args.zensical, args.check))
             report(results[-1])
     finally:
         if args.work is None:
