@@ -7,7 +7,7 @@ process: `errorkb validate`, `errorkb render --out` (the Markdown export), `erro
 Material and its lunr search building that same export (the baseline errorkb must beat by half; with --zensical,
 Zensical building it too, found on PATH).  It prints wall time, CPU time, peak memory (the whole process tree's
 resident set, and its proportional share, PSS, which counts pages shared by forked workers once; sampled every
-20 ms), the site's size, the ratio to the baseline, the per-page time, the match index size, and the bytes a
+100 ms), the site's size, the ratio to the baseline, the per-page time, the match index size, and the bytes a
 browser downloads to answer one search and one paste.  With --check it also times `errorkb check` at each size.
 """
 
@@ -79,7 +79,7 @@ def measure(command: list[str], cwd: Path) -> dict:
         while not stop.is_set():
             rss, pss = _tree_memory(proc.pid)
             peak, peak_pss = max(peak, rss), max(peak_pss, pss)
-            stop.wait(0.02)
+            stop.wait(0.1)   # reading /proc costs CPU that the measured build, on two cores, would miss
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
