@@ -40,6 +40,7 @@ def cmd_validate(args, project: Project, kb: KnowledgeBase) -> int:
 def cmd_build(args, project: Project, kb: KnowledgeBase) -> int:
     from .publish.site import SiteError, build_site
 
+    kb.drop_sources()
     try:
         build_site(project, args.site_dir, kb)
     except SiteError as error:

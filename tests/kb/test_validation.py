@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, REPO, run_cli
+from errorkb.kb import load_knowledge_base
 
 INVALID = FIXTURES / "invalid"
 
@@ -186,3 +187,14 @@ def test_mutated_files_never_crash_the_loader(tmp_path):
         except ValidationFailed as failure:
             for problem in failure.problems:
                 assert problem.line >= 1 and problem.column >= 1 and problem.message
+
+
+def test_drop_sources_keeps_the_data_and_forgets_texts_and_positions():
+    """What `errorkb build` does once the knowledge base is valid, to hold half the memory."""
+    kb = load_knowledge_base(FIXTURES / "valid")
+    before = [entry.data for entry in kb.errors]
+    assert all(entry.document.text and entry.document.value_positions for entry in kb.errors)
+    kb.drop_sources()
+    assert [entry.data for entry in kb.errors] == before
+    assert all(not entry.document.text and not entry.document.value_positions for entry in kb.errors)
+    assert all(not provider.document.text for provider in kb.providers.values())

@@ -61,6 +61,13 @@ class KnowledgeBase:
     def errors_of(self, provider: str) -> list[ErrorEntry]:
         return [entry for entry in self.errors if entry.provider == provider]
 
+    def drop_sources(self) -> None:
+        """Forget each file's text and the position of each value, once the knowledge base is valid: publishing
+        needs only the data, and they are about half of its memory (300 MB at 10,000 errors)."""
+        for item in [*self.errors, *self.providers.values()]:
+            if item.document is not None:
+                item.document = YamlDocument(item.document.data)
+
 
 def display_path(path: Path) -> str:
     """`path` relative to the working directory when it lies inside it, as diagnostics show it (a link is
