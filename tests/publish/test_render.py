@@ -180,6 +180,7 @@ def test_render_writes_pages_to_a_folder_without_mkdocs(demo_tree, capsys):
     assert (out_dir / "demo" / "index.md").is_file() and (out_dir / "index.md").is_file()
     assert (out_dir / "contributing.md").is_file() and (out_dir / "format.md").is_file()
     assert json.loads((out_dir / "errors.json").read_text())["errors"][1]["id"] == "demo/slow-down"
+    assert json.loads((out_dir / "api" / "demo" / "slow-down.json").read_text())["title"] == "Demo API slow down"
 
 
 def test_openai_invalid_api_key_page_shows_every_section_in_order():

@@ -194,3 +194,10 @@ def test_errors_option_builds_the_folder_it_validated(tmp_path, monkeypatch, cap
     assert not (site / "openai").exists()
     exported = json.loads((site / "errors.json").read_text())
     assert sorted(error["id"] for error in exported["errors"]) == ["demo/bad-token", "demo/slow-down"]
+    # errors.json is the index; each error's whole record is a document of its own, fetched only when needed.
+    first = exported["errors"][0]
+    assert first["document"] == "/api/demo/bad-token.json" and "causes" not in first
+    record = json.loads((site / "api" / "demo" / "bad-token.json").read_text())
+    assert record["id"] == "demo/bad-token" and record["url"] == first["url"]
+    assert record["commands"] and record["faq"] and record["sources"]
+    assert exported["providers"]["demo"] == {"name": "Demo", "kind": "api", "calls": [], "url": "/demo/"}

@@ -6,7 +6,8 @@ base already loaded from it) that `errorkb build` and `errorkb serve` hand over 
 adds the generated pages as generated files (nothing is written into docs/), points each error
 page's edit link at its YAML file, builds the navigation from index pages only (home, one page
 per provider, hand-written pages), and makes `mkdocs serve` rebuild when a file under errors/
-changes.
+changes.  After the build it writes each error's whole record as api/<provider>/<slug>.json beside
+errors.json, the index that points to them.
 
 Index pages (home, providers, format) go through Markdown like any page.  An error page's file
 holds only its front matter: its HTML comes from publish.html, rendered on every core by
@@ -36,7 +37,8 @@ from mkdocs.structure.toc import get_toc
 from ..kb import KnowledgeBase, ValidationFailed, load_knowledge_base
 from .parallel import PageRendering, page_inputs
 from .search_index import SearchIndexer, SearchIndexError
-from .render import error_front_matter, nav_for, page_dates, page_path, render_index_pages, site_files
+from .render import (error_documents, error_front_matter, nav_for, page_dates, page_path, render_index_pages,
+                     site_files)
 
 
 class ErrorkbConfig(Config):
@@ -147,6 +149,11 @@ class ErrorkbPlugin(BasePlugin[ErrorkbConfig]):
 
     def on_post_build(self, config):
         self._close_rendering()
+        site_dir = Path(config.site_dir)
+        for path, text in error_documents(self.kb):
+            target = site_dir / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
         if self.indexer is not None:
             indexer, self.indexer = self.indexer, None
             try:

@@ -17,6 +17,7 @@ import html
 import json
 import posixpath
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import jinja2
@@ -170,21 +171,47 @@ def _tidy(page: str) -> str:
     return "\n".join(lines).strip("\n") + "\n"
 
 
+def error_record(kb: KnowledgeBase, entry: ErrorEntry) -> dict:
+    """One error as JSON-ready data: its id, title, provider, signature, page URL and source file, then every field."""
+    record = {"id": entry.id, "title": entry.data["title"], "provider": entry.provider,
+              "provider_name": kb.providers[entry.provider].name if entry.provider in kb.providers else entry.provider,
+              "signature": entry.data["signature"], "url": f"/{entry.url}", "source": entry.source}
+    for key, value in entry.data.items():
+        record.setdefault(key, value)
+    return record
+
+
 def export_document(kb: KnowledgeBase) -> dict:
-    """The whole knowledge base as one JSON-ready document: {"errors": [...]}, sorted by id."""
-    errors = []
-    for entry in kb.errors:
-        record = {"id": entry.id, "title": entry.data["title"], "provider": entry.provider,
-                  "provider_name": kb.providers[entry.provider].name if entry.provider in kb.providers else entry.provider,
-                  "signature": entry.data["signature"], "url": f"/{entry.url}", "source": entry.source}
-        for key, value in entry.data.items():
-            record.setdefault(key, value)
-        errors.append(record)
-    return {"errors": errors}
+    """The whole knowledge base as one JSON-ready document: {"errors": [...]}, sorted by id (`errorkb export`)."""
+    return {"errors": [error_record(kb, entry) for entry in kb.errors]}
 
 
 def export_json(kb: KnowledgeBase) -> str:
     return json.dumps(export_document(kb), ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+
+
+def error_document_path(entry: ErrorEntry) -> str:
+    """Where the site publishes one error's whole record: api/<provider>/<slug>.json."""
+    return f"api/{entry.id}.json"
+
+
+def error_documents(kb: KnowledgeBase) -> Iterator[tuple[str, str]]:
+    """(site path, JSON text) of each error's whole record, one at a time (a large site never holds them all)."""
+    for entry in kb.errors:
+        yield error_document_path(entry), json.dumps(error_record(kb, entry), ensure_ascii=False, indent=2) + "\n"
+
+
+def index_json(kb: KnowledgeBase) -> str:
+    """The site's errors.json: every error's id, title, provider, signature, tags, date, page URL and the URL of its
+    whole record, so that a client fetches only the records it needs; and the providers."""
+    errors = [{"id": entry.id, "title": entry.data["title"], "provider": entry.provider,
+               "signature": entry.data["signature"], "tags": entry.data["tags"],
+               "frequency": entry.data.get("frequency", "occasional"), "updated": entry.data["updated"],
+               "url": f"/{entry.url}", "document": f"/{error_document_path(entry)}"} for entry in kb.errors]
+    providers = {slug: {"name": provider.name, "kind": provider.data.get("kind", "api"),
+                        "calls": provider.data.get("calls") or [], "url": f"/{slug}/"}
+                 for slug, provider in sorted(kb.providers.items())}
+    return json.dumps({"errors": errors, "providers": providers}, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 def most_common(kb: KnowledgeBase, count: int = HOME_COMMON_COUNT) -> list[ErrorEntry]:
@@ -307,8 +334,9 @@ def schema_sections() -> list[dict]:
 
 
 def site_files(kb: KnowledgeBase) -> dict[str, str | bytes]:
-    """The files the site publishes beside its pages: errors.json, match-index.json, and assets/errorkb/."""
-    files: dict[str, str | bytes] = {"errors.json": export_json(kb),
+    """The files the site publishes beside its pages: errors.json (the index), match-index.json, and
+    assets/errorkb/.  Each error's whole record (error_documents) is written apart, one at a time."""
+    files: dict[str, str | bytes] = {"errors.json": index_json(kb),
                                      "match-index.json": json.dumps(index_for(kb), ensure_ascii=False,
                                                                     separators=(",", ":"), sort_keys=True)}
     for asset in [*sorted(ASSETS_DIR.glob("*")), MATCHER_JS]:
@@ -318,8 +346,8 @@ def site_files(kb: KnowledgeBase) -> dict[str, str | bytes]:
 
 
 def render_files(kb: KnowledgeBase, repo_url: str | None = None) -> dict[str, str | bytes]:
-    """Every page as Markdown plus the site's other files: the export for any engine."""
-    return {**render_pages(kb, repo_url), **site_files(kb)}
+    """Every page as Markdown plus the site's other files and each error's record: the export for any engine."""
+    return {**render_pages(kb, repo_url), **site_files(kb), **dict(error_documents(kb))}
 
 
 def _provider_links(kb: KnowledgeBase) -> dict[str, list[dict]]:
