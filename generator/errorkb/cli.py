@@ -33,7 +33,9 @@ def _load(project: Project) -> KnowledgeBase | None:
 
 
 def cmd_validate(args, project: Project, kb: KnowledgeBase) -> int:
-    print(f"errorkb: {len(kb.errors)} errors from {len(kb.providers)} providers are valid")
+    errors, providers = len(kb.errors), len(kb.providers)
+    print(f"errorkb: {errors} error{'s' * (errors != 1)} from {providers} provider{'s' * (providers != 1)} "
+          f"{'are' if errors != 1 else 'is'} valid")
     return 0
 
 

@@ -139,7 +139,7 @@ def test_hostile_nesting_never_raises(tmp_path, monkeypatch, capsys):
 def test_valid_demo_tree_passes(demo_tree, capsys):
     status, out, err = run_cli(capsys, "validate")
     assert (status, err) == (0, "")
-    assert out.strip() == "errorkb: 2 errors from 1 providers are valid"
+    assert out.strip() == "errorkb: 2 errors from 1 provider are valid"
 
 
 def test_shipped_errors_are_valid(monkeypatch, capsys):
