@@ -5,6 +5,6 @@ it as a KnowledgeBase for the later stages (search, publish, verify).
 """
 
 from .loader import ValidationFailed, load_knowledge_base
-from .model import ErrorEntry, KnowledgeBase, Provider, display_path
+from .model import ErrorEntry, KnowledgeBase, Provider, allied_providers, display_path
 
 __all__ = ["ErrorEntry", "KnowledgeBase", "Provider", "ValidationFailed", "display_path", "load_knowledge_base"]

@@ -69,6 +69,18 @@ class KnowledgeBase:
                 item.document = YamlDocument(item.document.data)
 
 
+def allied_providers(providers: dict[str, dict]) -> dict[str, set[str]]:
+    """Per provider slug (providers: slug -> its _provider.yaml data), its allies: for a tool, the providers it
+    `calls`; for an API, the tools that call it.  Only slugs among `providers`, never a provider itself."""
+    allies: dict[str, set[str]] = {slug: set() for slug in providers}
+    for slug, data in providers.items():
+        for called in (data or {}).get("calls") or []:
+            if called in providers and called != slug:
+                allies[slug].add(called)
+                allies[called].add(slug)
+    return allies
+
+
 def display_path(path: Path) -> str:
     """`path` relative to the working directory when it lies inside it, as diagnostics show it (a link is
     shown as the link, not where it leads)."""

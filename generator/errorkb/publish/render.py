@@ -26,7 +26,7 @@ from markupsafe import Markup
 
 from . import markup
 from ..diagnostics import RULES
-from ..kb import ErrorEntry, KnowledgeBase
+from ..kb import ErrorEntry, KnowledgeBase, allied_providers
 from ..kb.schema import load_schema
 from ..search import MATCHER_JS, index_for
 from .display import FREQUENCY_RANK, PLATFORM_NAMES
@@ -352,13 +352,10 @@ def render_files(kb: KnowledgeBase, repo_url: str | None = None) -> dict[str, st
 
 def _provider_links(kb: KnowledgeBase) -> dict[str, list[dict]]:
     """Per provider: for a tool, the providers it calls; for an API, the tools that call it (slug and name)."""
-    links: dict[str, list[dict]] = {slug: [] for slug in kb.providers}
-    for slug, provider in sorted(kb.providers.items()):
-        for called in provider.data.get("calls") or []:
-            if called in kb.providers:
-                links[slug].append({"slug": called, "name": kb.providers[called].name})
-                links[called].append({"slug": slug, "name": provider.name})
-    return {slug: sorted(found, key=lambda p: p["name"].casefold()) for slug, found in links.items()}
+    allies = allied_providers({slug: provider.data for slug, provider in kb.providers.items()})
+    return {slug: sorted(({"slug": other, "name": kb.providers[other].name} for other in others),
+                         key=lambda p: p["name"].casefold())
+            for slug, others in allies.items()}
 
 
 def nav_for(kb: KnowledgeBase, extra_pages: list[tuple[str, str]]) -> list:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlparse
 
+from ..kb.model import allied_providers
 from ..kb.pattern_syntax import DELIM, UNPARSED, js_incompatibility, literal_runs, split_alternatives
 from .engine import Engine, ascii_lower, engine_for, flags_of
 from .rules import (BLOCK_LINES, BUILTIN_HINTS, FOLD, FUZZY_EXTRA, FUZZY_MIN_TOKENS, INDEX_VERSION, LINE_CAP,
@@ -241,14 +242,8 @@ def _url_template(errors: list[dict]) -> tuple[str, str]:
 def _allies(providers: dict[str, dict], slugs: list[str]) -> list[list[int]]:
     """Per provider (by index), the providers a tool `calls` and the tools that call it: a Cline log that names
     api.anthropic.com is evidence for neither page against the other."""
-    allies: list[set[int]] = [set() for _ in slugs]
-    for slug, data in providers.items():
-        for called in (data or {}).get("calls") or []:
-            if slug in slugs and called in slugs and called != slug:
-                tool, api = slugs.index(slug), slugs.index(called)
-                allies[tool].add(api)
-                allies[api].add(tool)
-    return [sorted(group) for group in allies]
+    allies = allied_providers(providers)
+    return [sorted(slugs.index(other) for other in allies.get(slug, ())) for slug in slugs]
 
 
 def _provider_hints(providers: dict[str, dict], slugs: list[str]) -> list[list]:
