@@ -15,13 +15,13 @@ import threading
 from pathlib import Path
 
 from .diagnostics import terminal_safe
-from .kb import KnowledgeBase, ValidationFailed, load_knowledge_base
+from .kb import KnowledgeBase, LoadCache, ValidationFailed, load_knowledge_base
 from .project import Project, ProjectError, load_project
 
 
-def _load(project: Project) -> KnowledgeBase | None:
+def _load(project: Project, cache: LoadCache | None = None) -> KnowledgeBase | None:
     try:
-        return load_knowledge_base(project.errors_dir)
+        return load_knowledge_base(project.errors_dir, cache=cache)
     except ValidationFailed as failure:
         for problem in failure.problems:
             print(problem, file=sys.stderr)
@@ -55,7 +55,7 @@ def cmd_build(args, project: Project, kb: KnowledgeBase) -> int:
 def cmd_serve(args, project: Project, kb: KnowledgeBase) -> int:
     from .publish.site import serve_site
 
-    serve_site(project, args.address, kb)
+    serve_site(project, args.address, kb, args.load_cache)
     return 0
 
 
@@ -285,7 +285,8 @@ def main(argv: list[str] | None = None) -> int:
     except ProjectError as error:
         print(f"errorkb: {terminal_safe(str(error))}", file=sys.stderr)
         return 2
-    kb = _load(project)
+    args.load_cache = LoadCache() if args.run is cmd_serve else None   # serve reads again only what changed
+    kb = _load(project, args.load_cache)
     if kb is None:
         return 1
     try:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, REPO, run_cli
-from errorkb.kb import load_knowledge_base
+from errorkb.kb import LoadCache, ValidationFailed, load_knowledge_base
 
 INVALID = FIXTURES / "invalid"
 
@@ -198,3 +198,21 @@ def test_drop_sources_keeps_the_data_and_forgets_texts_and_positions():
     assert [entry.data for entry in kb.errors] == before
     assert all(not entry.document.text and not entry.document.value_positions for entry in kb.errors)
     assert all(not provider.document.text for provider in kb.providers.values())
+
+
+def test_a_load_cache_reads_again_only_the_files_that_changed(demo_tree):
+    """What `errorkb serve` relies on: with a LoadCache, an unchanged file is not read again, a changed one is,
+    and the checks across files still see every file."""
+    cache = LoadCache()
+    first = {entry.id: entry for entry in load_knowledge_base(demo_tree / "errors", cache=cache).errors}
+    source = demo_tree / "errors" / "demo" / "bad-token.yaml"
+    source.write_text(source.read_text().replace("title: Demo API bad token", "title: Demo API token refused"))
+    second = {entry.id: entry for entry in load_knowledge_base(demo_tree / "errors", cache=cache).errors}
+    assert second["demo/slow-down"] is first["demo/slow-down"]
+    assert second["demo/bad-token"].data["title"] == "Demo API token refused"
+
+    other = demo_tree / "errors" / "demo" / "slow-down.yaml"
+    other.write_text(other.read_text().replace("related:\n  - demo/bad-token\n", ""))
+    with pytest.raises(ValidationFailed) as failure:   # a check across files: bad-token's link is now one-way
+        load_knowledge_base(demo_tree / "errors", cache=cache)
+    assert [problem.code for problem in failure.value.problems] == ["EKB314"]

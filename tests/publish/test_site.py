@@ -105,41 +105,62 @@ def _get(url: str) -> str:
         return response.read().decode()
 
 
-def test_serve_reloads_when_an_error_file_changes(demo_tree):
+def _wait_for(fetch, condition, timeout: float = 60):
+    """Poll fetch() (None on a connection error) until condition(value) holds; return the last value."""
+    deadline = time.monotonic() + timeout
+    value = None
+    while time.monotonic() < deadline:
+        try:
+            value = fetch()
+        except OSError:
+            value = None
+        if value is not None and condition(value):
+            return value
+        time.sleep(0.2)
+    return value
+
+
+def test_serve_rebuilds_only_what_an_edit_touches(demo_tree):
+    """`errorkb serve`: editing an error rebuilds its page and the pages that show it (related errors, provider
+    page), the indexes and its record, without a full build; search is indexed again; a new error file rebuilds
+    everything; an invalid edit is reported and the site stays as it was."""
     config = write_mkdocs_config(demo_tree, demo_tree / "errors")
     port = _free_port()
     log = demo_tree / "serve.log"
     server = subprocess.Popen([sys.executable, "-m", "errorkb", "serve", "-f", str(config), "-a", f"127.0.0.1:{port}"],
                               cwd=demo_tree, stdout=log.open("w"), stderr=subprocess.STDOUT,
                               env={**os.environ, "PYTHONPATH": str(REPO)})
-    url = f"http://127.0.0.1:{port}/demo/bad-token/"
+    base = f"http://127.0.0.1:{port}/"
+    url = base + "demo/bad-token/"
     try:
-        deadline = time.monotonic() + 60
-        page = ""
-        while time.monotonic() < deadline:
-            try:
-                page = _get(url)
-                break
-            except OSError:
-                time.sleep(0.3)
-        assert "Demo API bad token" in page
+        assert "Demo API bad token" in _wait_for(lambda: _get(url), lambda page: "Demo API bad token" in page)
+        search_entry = _wait_for(lambda: _get(base + "pagefind/pagefind-entry.json"), lambda text: True)
+        assert log.read_text().count("Documentation built") == 1
+
         source = demo_tree / "errors" / "demo" / "bad-token.yaml"
         source.write_text(source.read_text().replace("title: Demo API bad token", "title: Demo API token refused"))
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and "Demo API token refused" not in page:
-            time.sleep(0.5)
-            try:
-                page = _get(url)
-            except OSError:
-                pass
-        assert "Demo API token refused" in page
+        assert "Demo API token refused" in _wait_for(lambda: _get(url), lambda page: "Demo API token refused" in page)
+        for shown_in in ("demo/slow-down/", "demo/", "errors.json", "api/demo/bad-token.json", "match-index.json"):
+            assert "Demo API token refused" in _get(base + shown_in), shown_in
+        text = log.read_text()
+        assert "Rebuilt 4 pages for demo/bad-token" in text   # the page, its related error, provider page, home page
+        assert text.count("Documentation built") == 1           # no full build
+        new_entry = _wait_for(lambda: _get(base + "pagefind/pagefind-entry.json"), lambda entry: entry != search_entry)
+        assert new_entry != search_entry, "the search index was not rebuilt after the edit"
+
+        added = demo_tree / "errors" / "demo" / "slow-again.yaml"
+        added.write_text((demo_tree / "errors" / "demo" / "slow-down.yaml").read_text()
+                         .replace("Demo slow down", "Demo slower still").replace("Demo API slow down", "Demo API slower")
+                         .replace("related:\n  - demo/bad-token\n", ""))
+        assert "Demo API slower" in _wait_for(lambda: _get(base + "demo/slow-again/"), lambda page: "Demo API slower" in page)
+        assert log.read_text().count("Documentation built") == 2   # a new error: a full build
 
         source.write_text(source.read_text().replace("title: Demo API token refused", "titel: Demo API token refused"))
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and "unknown field 'titel'" not in log.read_text():
-            time.sleep(0.3)
-        assert "errors/demo/bad-token.yaml:2:1: EKB201 unknown field 'titel': did you mean 'title'?" in log.read_text()
-        assert "Traceback" not in log.read_text()
+        _wait_for(log.read_text, lambda text: "unknown field 'titel'" in text)
+        text = log.read_text()
+        assert "errors/demo/bad-token.yaml:2:1: EKB201 unknown field 'titel': did you mean 'title'?" in text
+        assert "Demo API token refused" in _get(url)    # the site as it was before the invalid edit
+        assert "Traceback" not in text
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -3,7 +3,9 @@
 Each file is read by yamlsafe, checked against its JSON Schema (kb.schema), then checked on its
 own and across files (kb.content).  Every problem in every file is collected as a Diagnostic;
 `load_knowledge_base` raises ValidationFailed with all of them, sorted, or returns the
-KnowledgeBase.
+KnowledgeBase.  Given a `LoadCache` (what `errorkb serve` keeps between rebuilds), a file whose
+size, modification time and inode are unchanged is not read or checked again: only the checks
+across files run again.
 """
 
 from __future__ import annotations
@@ -21,6 +23,28 @@ from .yamlsafe import YamlDocument, read_yaml_file
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
+class LoadCache:
+    """What was read and checked of each file, by path, with the file's stat when it was read."""
+
+    def __init__(self):
+        self.files: dict[Path, tuple[tuple, tuple]] = {}
+
+    def get(self, path: Path, key: tuple) -> tuple | None:
+        found = self.files.get(path)
+        return found[1] if found is not None and found[0] == key else None
+
+    def put(self, path: Path, key: tuple, value: tuple) -> None:
+        self.files[path] = (key, value)
+
+
+def _stat_key(path: Path) -> tuple | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return (stat.st_mtime_ns, stat.st_size, stat.st_ino, stat.st_ctime_ns)
+
+
 class ValidationFailed(Exception):
     """The knowledge base has problems; `problems` lists every one."""
 
@@ -29,8 +53,10 @@ class ValidationFailed(Exception):
         self.problems = sorted(set(problems))
 
 
-def load_knowledge_base(errors_dir: Path, *, today: dt.date | None = None) -> KnowledgeBase:
-    """Read and check every file under errors_dir; raise ValidationFailed listing all problems."""
+def load_knowledge_base(errors_dir: Path, *, today: dt.date | None = None,
+                        cache: LoadCache | None = None) -> KnowledgeBase:
+    """Read and check every file under errors_dir; raise ValidationFailed listing all problems.  With a cache,
+    files unchanged since they were cached are taken from it (and what is read is put in it)."""
     today = today or dt.date.today()
     problems: list[Diagnostic] = []
     providers: dict[str, Provider] = {}
@@ -61,7 +87,7 @@ def load_knowledge_base(errors_dir: Path, *, today: dt.date | None = None) -> Kn
         elif provider_kind == "missing":
             problems.append(diagnostic("EKB123", display_path(child), 1, 1))
         else:
-            document, file_problems = _read_checked(provider_file, "provider.schema.json")
+            document, file_problems = _read_cached(provider_file, "provider.schema.json", cache)
             problems.extend(file_problems)
             if document is not None and not file_problems:
                 providers[child.name] = Provider(child.name, provider_file, document.data, document)
@@ -86,14 +112,25 @@ def load_knowledge_base(errors_dir: Path, *, today: dt.date | None = None) -> Kn
                 problems.append(diagnostic("EKB126", shown, 1, 1))
                 continue
             present.add(f"{child.name}/{path.stem}")
-            document, file_problems = _read_checked(path, "error.schema.json")
+            key = _stat_key(path) if cache is not None else None
+            cached = cache.get(path, key + (today,)) if key is not None else None
+            if cached is None:
+                document, file_problems = _read_checked(path, "error.schema.json")
+                entry = entry_problems = None
+                if document is not None:
+                    entry = ErrorEntry(id=f"{child.name}/{path.stem}", provider=child.name, slug=path.stem,
+                                       path=path, source=f"errors/{child.name}/{path.name}", data=document.data,
+                                       document=document)
+                    entry_problems = [] if file_problems else entry_diagnostics(entry, today)
+                if key is not None:
+                    cache.put(path, key + (today,), (entry, file_problems, entry_problems))
+            else:
+                entry, file_problems, entry_problems = cached
             problems.extend(file_problems)
-            if document is None:
+            if entry is None:
                 continue
-            entry = ErrorEntry(id=f"{child.name}/{path.stem}", provider=child.name, slug=path.stem, path=path,
-                               source=f"errors/{child.name}/{path.name}", data=document.data, document=document)
             if not file_problems:
-                problems.extend(entry_diagnostics(entry, today))
+                problems.extend(entry_problems)
                 errors.append(entry)
 
     problems.extend(across_diagnostics(errors, present))
@@ -118,6 +155,16 @@ def _classify(path: Path, root: Path) -> tuple[str, Diagnostic | None]:
         return ("dir" if path.is_dir() else "file" if path.exists() else "missing"), None
     except OSError as error:
         return "missing", diagnostic("EKB113", shown, 1, 1, reason=error.strerror)
+
+
+def _read_cached(path: Path, schema_name: str, cache: LoadCache | None) -> tuple[YamlDocument | None, list[Diagnostic]]:
+    key = _stat_key(path) if cache is not None else None
+    cached = cache.get(path, key) if key is not None else None
+    if cached is None:
+        cached = _read_checked(path, schema_name)
+        if key is not None:
+            cache.put(path, key, cached)
+    return cached
 
 
 def _read_checked(path: Path, schema_name: str) -> tuple[YamlDocument | None, list[Diagnostic]]:

@@ -15,6 +15,10 @@ publish.parallel while MkDocs builds, so MkDocs never parses its Markdown (`on_p
 the page a render step that does nothing).  The HTML and table of contents are put in place
 just before the theme renders the page, first among plugins, and dropped after it is written.
 
+While `errorkb serve` runs, the plugin keeps what MkDocs built (configuration, files, navigation,
+template environment), so that `rebuild_errors` can rebuild, after an edit to error files, only
+the pages the edit touches (see publish.site).
+
 Search (option `search`, on by default): publish.search_index indexes each page with Pagefind as
 soon as it is written, on the other core, into pagefind/; assets/errorkb/search.js gives every
 page a search dialog that loads the index only when the reader searches.  Material's own `search` plugin (one
@@ -23,8 +27,10 @@ lunr index that every page downloads) must then be left out of the plugins.
 
 from __future__ import annotations
 
+import logging
 import os
 import posixpath
+import threading
 from pathlib import Path
 
 from mkdocs.config import config_options
@@ -37,8 +43,15 @@ from mkdocs.structure.toc import get_toc
 from ..kb import KnowledgeBase, ValidationFailed, load_knowledge_base
 from .parallel import PageRendering, page_inputs
 from .search_index import SearchIndexer, SearchIndexError
-from .render import (error_documents, error_front_matter, nav_for, page_dates, page_path, render_index_pages,
-                     site_files)
+from .render import (error_document, error_document_path, error_documents, error_front_matter, index_json,
+                     match_index_json, nav_for, page_dates, page_path, render_index_pages, site_files)
+
+log = logging.getLogger("mkdocs.plugins.errorkb")
+
+
+def _matched_fields(entry) -> tuple:
+    """What the match index holds of an error (search.index.index_for): an edit elsewhere leaves it as it is."""
+    return tuple(entry.data.get(key) for key in ("title", "signature", "patterns", "tags"))
 
 
 class ErrorkbConfig(Config):
@@ -60,6 +73,10 @@ class ErrorkbPlugin(BasePlugin[ErrorkbConfig]):
         self.rendering: PageRendering | None = None
         self.error_pages: set[str] = set()
         self.indexer: SearchIndexer | None = None
+        self.built: tuple | None = None   # (config, files, nav, env) of the last build, for rebuild_errors
+        self.built_nav = None
+        self.reindexing: threading.Thread | None = None
+        self.shutting_down = False
 
     def use(self, errors_dir: Path, kb: KnowledgeBase | None = None) -> None:
         """Build `errors_dir` instead of the configured errors_dir; `kb`, if given, was loaded from it."""
@@ -116,6 +133,14 @@ class ErrorkbPlugin(BasePlugin[ErrorkbConfig]):
                 raise PluginError(f"errorkb: {error}") from None
         return files
 
+    def on_env(self, env, config, files):
+        self.built = (config, files, self.built_nav, env)
+        return env
+
+    def on_nav(self, nav, config, files):
+        self.built_nav = nav
+        return nav
+
     def on_pre_page(self, page, config, files):
         """An error page skips Markdown: its HTML arrives in on_page_context."""
         if page.file.src_uri in self.error_pages:
@@ -171,6 +196,100 @@ class ErrorkbPlugin(BasePlugin[ErrorkbConfig]):
         if self.rendering is not None:
             self.rendering.close()
             self.rendering = None
+
+    def changed_errors(self, kb: KnowledgeBase) -> list[str] | None:
+        """The ids of the errors whose files say something else in `kb` than in the site last built; None when
+        `kb` differs in more than that (an error added or removed, a provider changed): then only a full build
+        will do."""
+        if self.kb is None or self.built is None:
+            return None
+        old = self.kb.by_id()
+        if set(old) != {entry.id for entry in kb.errors} or (
+                {slug: provider.data for slug, provider in self.kb.providers.items()}
+                != {slug: provider.data for slug, provider in kb.providers.items()}):
+            return None
+        return [entry.id for entry in kb.errors if entry.data != old[entry.id].data]
+
+    def rebuild_errors(self, kb: KnowledgeBase, changed: list[str]) -> list[str]:
+        """In the site last built, rebuild only what an edit to the errors `changed` touches: their pages, the
+        pages of the errors related to them (before or after the edit), the index pages whose Markdown changed
+        (provider pages, home), the theme's static templates (sitemap.xml), match-index.json, errors.json and
+        each changed error's record; then index the site for search again, in the background.  Returns the docs
+        paths of the pages rebuilt."""
+        from mkdocs.commands.build import _build_page, _build_theme_template, _populate_page
+        from mkdocs.structure.files import InclusionLevel
+
+        assert self.built is not None and self.kb is not None
+        config, files, nav, env = self.built
+        old, new = self.kb.by_id(), kb.by_id()
+        touched = set(changed)
+        for eid in changed:
+            touched.update(old[eid].data.get("related", []))
+            touched.update(new[eid].data.get("related", []))
+        touched &= set(new)
+        self.kb = kb
+        pages = []
+        error_paths = set()
+        for eid in sorted(touched):
+            path = page_path(new[eid])
+            error_paths.add(path)
+            file = files.get_file_from_path(path)
+            file.content_string = error_front_matter(new[eid])
+            pages.append(file.page)
+        for path, content in render_index_pages(kb, config.repo_url).items():
+            file = files.get_file_from_path(path)
+            if file is not None and file.content_string != content:
+                file.content_string = content
+                pages.append(file.page)
+        self.page_dates = page_dates(kb)
+        self._close_rendering()
+        self.rendering = PageRendering(config.markdown_extensions, config.mdx_configs, config.use_directory_urls)
+        self.rendering.start([page for page in page_inputs(kb) if page.path in error_paths], workers=1)
+        doc_files = files.documentation_pages(inclusion=InclusionLevel.all)
+        try:
+            for page in pages:
+                _populate_page(page, config, files)
+            for page in pages:
+                _build_page(page, config, doc_files, nav, env)
+            for template in config.theme.static_templates:
+                _build_theme_template(template, env, files, config, nav)
+        finally:
+            self._close_rendering()
+        site_dir = Path(config.site_dir)
+        (site_dir / "errors.json").write_text(index_json(kb), encoding="utf-8")
+        if any(_matched_fields(old[eid]) != _matched_fields(new[eid]) for eid in changed):
+            (site_dir / "match-index.json").write_text(match_index_json(kb), encoding="utf-8")
+        for eid in changed:
+            (site_dir / error_document_path(new[eid])).write_text(error_document(kb, new[eid]), encoding="utf-8")
+        if self.config.search:
+            self._reindex_later(site_dir, doc_files)
+        return [page.file.src_uri for page in pages]
+
+    def _reindex_later(self, site_dir: Path, doc_files) -> None:
+        """Index the built pages for search again, in a thread of its own (after the previous one is done)."""
+        previous = self.reindexing
+        pages = [(Path(file.abs_dest_path), file.page.url) for file in doc_files if file.page is not None]
+
+        def reindex():
+            if previous is not None:
+                previous.join()
+            indexer = SearchIndexer()
+            try:
+                indexer.start(site_dir)
+                for output, url in pages:
+                    if output.is_file():
+                        indexer.add(output.read_text(encoding="utf-8"), url)
+                indexer.finish()
+            except (SearchIndexError, OSError) as error:
+                indexer.close()
+                if not self.shutting_down:   # Ctrl-C stops Pagefind too
+                    log.error(f"errorkb: the search index was not rebuilt: {error}")
+
+        self.reindexing = threading.Thread(target=reindex, name="errorkb-reindex", daemon=True)
+        self.reindexing.start()
+
+    def on_shutdown(self):
+        self.shutting_down = True
 
     def on_serve(self, server, config, builder):
         if self.errors_dir is not None:

@@ -195,10 +195,15 @@ def error_document_path(entry: ErrorEntry) -> str:
     return f"api/{entry.id}.json"
 
 
+def error_document(kb: KnowledgeBase, entry: ErrorEntry) -> str:
+    """The JSON text of one error's whole record, as the site publishes it at error_document_path."""
+    return json.dumps(error_record(kb, entry), ensure_ascii=False, indent=2) + "\n"
+
+
 def error_documents(kb: KnowledgeBase) -> Iterator[tuple[str, str]]:
     """(site path, JSON text) of each error's whole record, one at a time (a large site never holds them all)."""
     for entry in kb.errors:
-        yield error_document_path(entry), json.dumps(error_record(kb, entry), ensure_ascii=False, indent=2) + "\n"
+        yield error_document_path(entry), error_document(kb, entry)
 
 
 def index_json(kb: KnowledgeBase) -> str:
@@ -333,12 +338,15 @@ def schema_sections() -> list[dict]:
     ]
 
 
+def match_index_json(kb: KnowledgeBase) -> str:
+    """The site's match-index.json: what the paste box searches."""
+    return json.dumps(index_for(kb), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
 def site_files(kb: KnowledgeBase) -> dict[str, str | bytes]:
     """The files the site publishes beside its pages: errors.json (the index), match-index.json, and
     assets/errorkb/.  Each error's whole record (error_documents) is written apart, one at a time."""
-    files: dict[str, str | bytes] = {"errors.json": index_json(kb),
-                                     "match-index.json": json.dumps(index_for(kb), ensure_ascii=False,
-                                                                    separators=(",", ":"), sort_keys=True)}
+    files: dict[str, str | bytes] = {"errors.json": index_json(kb), "match-index.json": match_index_json(kb)}
     for asset in [*sorted(ASSETS_DIR.glob("*")), MATCHER_JS]:
         if asset.is_file():
             files[f"assets/errorkb/{asset.name}"] = asset.read_bytes()

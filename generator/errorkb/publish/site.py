@@ -25,9 +25,10 @@ import shutil
 import signal
 import tempfile
 import threading
+import time
 from pathlib import Path
 
-from ..kb import KnowledgeBase
+from ..kb import KnowledgeBase, LoadCache, ValidationFailed, load_knowledge_base
 from ..project import Project
 from .render import render_files
 
@@ -208,22 +209,95 @@ def _swap_into_place(staging: Path, site_dir: Path) -> None:
         os.rename(old, staging)
 
 
-def serve_site(project: Project, address: str, kb: KnowledgeBase | None = None) -> None:
-    """Serve the site with live reload: a change under the errors folder, the templates or docs/ rebuilds it."""
-    from mkdocs.commands.build import build
+def _inputs_stamp(project: Project) -> tuple:
+    """What, besides the error files, a site is built from (the configuration, docs/, the templates and assets),
+    as the name, size and modification time of each file: when it changes, only a full build will do."""
+    from . import markup
+
+    stamp = []
+    package = Path(markup.__file__).parent
+    for root in (project.docs_dir, package / "templates", package / "assets"):
+        if root.is_dir():
+            for path in sorted(root.rglob("*")):
+                if path.is_file():
+                    stat = path.stat()
+                    stamp.append((str(path), stat.st_size, stat.st_mtime_ns))
+    if project.config_file.is_file():
+        stat = project.config_file.stat()
+        stamp.append((str(project.config_file), stat.st_size, stat.st_mtime_ns))
+    return tuple(stamp)
+
+
+class LiveSite:
+    """The site `errorkb serve` shows, and how it is rebuilt after an edit.
+
+    An edit to error files that adds or removes none and leaves the providers alone rebuilds only what it
+    touches (the plugin's `rebuild_errors`): the files are read again only where they changed (kb.LoadCache).
+    Anything else (a new or deleted error, a provider, docs/, mkdocs.yml, the templates) rebuilds the whole
+    site.  When the edited files have problems, they are logged and the site stays as it was."""
+
+    def __init__(self, project: Project, site_dir: Path, address: str, cache: LoadCache | None = None):
+        self.project = project
+        self.site_dir = site_dir
+        self.address = address
+        self.cache = cache or LoadCache()
+        self.serve_url = ""
+        self.plugin = None
+        self.stamp: tuple = ()
+        self.log = logging.getLogger("mkdocs.errorkb")
+
+    def full_build(self, config=None, kb: KnowledgeBase | None = None) -> None:
+        from mkdocs.commands.build import build
+
+        self.stamp = _inputs_stamp(self.project)
+        if config is None:
+            config = mkdocs_config(self.project, self.site_dir, kb, dev_addr=self.address)
+        host, port = config.dev_addr
+        self.serve_url = f"http://{host}:{port}/"
+        config.site_url = self.serve_url
+        self.plugin = config.plugins.get("errorkb")
+        build(config, serve_url=self.serve_url)
+
+    def rebuild(self) -> None:
+        """After a change: rebuild what it touches, or everything."""
+        started = time.perf_counter()
+        try:
+            kb = load_knowledge_base(self.project.errors_dir, cache=self.cache)
+        except ValidationFailed as failure:
+            for problem in failure.problems:
+                self.log.error(str(problem))
+            self.log.error(f"errorkb: {len(failure.problems)} problem(s) in the error files; the site shows them "
+                           f"as they were before")
+            return
+        changed = self.plugin.changed_errors(kb) if self.plugin is not None else None
+        if changed is None or _inputs_stamp(self.project) != self.stamp:
+            self.full_build(kb=kb)
+            return
+        if not changed:
+            return
+        pages = self.plugin.rebuild_errors(kb, changed)
+        self.log.info(f"Rebuilt {len(pages)} page{'s' * (len(pages) != 1)} for {', '.join(changed)} in "
+                      f"{time.perf_counter() - started:.2f} seconds")
+
+
+def serve_site(project: Project, address: str, kb: KnowledgeBase | None = None,
+               cache: LoadCache | None = None) -> None:
+    """Serve the site with live reload: a change under the errors folder, the templates or docs/ rebuilds what
+    it touches (see LiveSite).  `cache`: what loading `kb` read, so that the first rebuild reads only what
+    changed."""
     from mkdocs.livereload import LiveReloadServer
 
     show_mkdocs_messages(logging.INFO)
     site_dir = Path(tempfile.mkdtemp(prefix="errorkb-serve-"))
+    live = LiveSite(project, site_dir, address, cache)
     config = mkdocs_config(project, site_dir, kb, dev_addr=address)
     host, port = config.dev_addr
-    serve_url = f"http://{host}:{port}/"
 
     def builder(config=None):
-        if config is None:   # a rebuild: read everything again
-            config = mkdocs_config(project, site_dir, dev_addr=address)
-        config.site_url = serve_url
-        build(config, serve_url=serve_url)
+        if config is None:
+            live.rebuild()
+        else:
+            live.full_build(config)
 
     server = LiveReloadServer(builder=builder, host=host, port=port, root=str(site_dir), mount_path="/")
 
@@ -242,6 +316,8 @@ def serve_site(project: Project, address: str, kb: KnowledgeBase | None = None) 
         except KeyboardInterrupt:
             logging.getLogger("mkdocs").info("Shutting down...")
         finally:
+            if live.plugin is not None:
+                live.plugin.on_shutdown()
             server.shutdown()
     finally:
         shutil.rmtree(site_dir, ignore_errors=True)
