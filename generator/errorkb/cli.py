@@ -14,25 +14,49 @@ import sys
 import threading
 from pathlib import Path
 
-from .diagnostics import terminal_safe
+from .diagnostics import github_annotation, terminal_safe
 from .kb import KnowledgeBase, ValidationFailed, load_knowledge_base
 from .project import Project, ProjectError, load_project
 
 
-def _load(project: Project) -> KnowledgeBase | None:
+def _print_problems(problems: list, output_format: str) -> None:
+    """Each problem as `path:line:column: CODE message` on stderr, or, with --format github, as a GitHub Actions
+    annotation on stdout (where the runner reads workflow commands); then how many, in how many files."""
+    for problem in problems:
+        if output_format == "github":
+            print(github_annotation(problem))
+        else:
+            print(problem, file=sys.stderr)
+    count = len(problems)
+    files = len({problem.path for problem in problems})
+    print(f"errorkb: {count} problem{'s' if count != 1 else ''} in {files} file{'s' if files != 1 else ''}",
+          file=sys.stderr)
+
+
+def _load(project: Project, output_format: str = "text") -> KnowledgeBase | None:
     try:
         return load_knowledge_base(project.errors_dir)
     except ValidationFailed as failure:
-        for problem in failure.problems:
-            print(problem, file=sys.stderr)
-        count = len(failure.problems)
-        files = len({problem.path for problem in failure.problems})
-        print(f"errorkb: {count} problem{'s' if count != 1 else ''} in {files} file{'s' if files != 1 else ''}",
-              file=sys.stderr)
+        _print_problems(failure.problems, output_format)
         return None
 
 
 def cmd_validate(args, project: Project, kb: KnowledgeBase) -> int:
+    from .kb.lint import lint
+
+    vectors = args.vectors
+    if vectors is not None and not vectors.is_dir():
+        print(f"errorkb: --vectors {terminal_safe(str(vectors))} is not a folder", file=sys.stderr)
+        return 2
+    report = lint(kb, vectors)
+    if args.verbose:
+        for finding, reason in report.silenced:
+            print(f"{finding}\n    silenced in the file: {terminal_safe(reason)}")
+        for skipped in report.skipped:
+            print(f"errorkb: {skipped}")
+    if report.problems:
+        _print_problems(report.problems, args.format)
+        return 1
     errors, providers = len(kb.errors), len(kb.providers)
     print(f"errorkb: {errors} error{'s' * (errors != 1)} from {providers} provider{'s' * (providers != 1)} "
           f"{'are' if errors != 1 else 'is'} valid")
@@ -138,7 +162,8 @@ def cmd_check(args, project: Project, kb: KnowledgeBase) -> int:
                     failures.append(outcome.failure)
     failures.extend(coverage_failures(entries, outcomes))
     for failure in failures:
-        print(failure, file=sys.stderr)
+        print(github_annotation(failure) if args.format == "github" else failure,
+              file=sys.stdout if args.format == "github" else sys.stderr)
     total = len(items) + len(static_checks) + len(entries)
     failed = len({failure.subject for failure in failures})
     print(f"{total - failed} passed, {failed} failed")
@@ -213,6 +238,10 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
+FORMAT_HELP = ("text: path:line:column: CODE message on stderr (default); github: GitHub Actions annotations "
+               "(::error file=...,line=...::) on stdout")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="errorkb", description="Knowledge base of developer error messages.")
     parser.add_argument("--errors", type=Path, default=None,
@@ -223,6 +252,12 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     validate = commands.add_parser("validate", help="check every error file; list every problem")
+    validate.add_argument("--vectors", type=Path, default=None, metavar="DIR",
+                          help="test vectors (tests/search/vectors): also report patterns that match another "
+                               "error's vectors (EKB331)")
+    validate.add_argument("-v", "--verbose", action="store_true",
+                          help="also print the findings files silenced, with their reasons, and skipped rules")
+    validate.add_argument("--format", choices=("text", "github"), default="text", help=FORMAT_HELP)
     validate.set_defaults(run=cmd_validate)
 
     build = commands.add_parser("build", help="validate, then build the site strictly and atomically")
@@ -255,6 +290,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="only shard I of N (errors in id order, dealt out in turn): one job of a CI matrix")
     check.add_argument("--unsafe-no-sandbox", action="store_true",
                        help="where commands cannot be isolated (not root, no bubblewrap), run them anyway")
+    check.add_argument("--format", choices=("text", "github"), default="text", help=FORMAT_HELP)
     check.set_defaults(run=cmd_check)
 
     match = commands.add_parser("match", help="find the error page for a pasted log")
@@ -285,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
     except ProjectError as error:
         print(f"errorkb: {terminal_safe(str(error))}", file=sys.stderr)
         return 2
-    kb = _load(project)
+    kb = _load(project, getattr(args, "format", "text"))
     if kb is None:
         return 1
     try:

@@ -2,7 +2,8 @@
 
 Within a file: `updated` is a real date not in the future, pattern regexes compile and suit
 JavaScript too and do not match empty text, scenario expectations compile, scenario names are
-unique, no error is related to itself.  Across files: related ids exist and link back, signatures are
+unique, no error is related to itself, no value still holds the placeholder `errorkb new`
+wrote (FILL-IN).  Across files: related ids exist and link back, signatures are
 unique, a tool's `calls` name provider folders.
 """
 
@@ -45,6 +46,30 @@ def text_diagnostics(document: YamlDocument, shown: str) -> list[Diagnostic]:
                 line, column = document.position(path)
                 found.append(diagnostic("EKB310", shown, line, column, field=field_name(path),
                                         character=f"U+{ord(bad.group()):04X}"))
+    return found
+
+
+PLACEHOLDER = "FILL-IN"   # what `errorkb new` writes where a contributor must write something
+_PLACEHOLDER = re.compile(r"\bfill-in\b:?\s*(.*)", re.IGNORECASE | re.DOTALL)
+
+
+def placeholder_diagnostics(entry: ErrorEntry) -> list[Diagnostic]:
+    """Every value that still holds the scaffold's FILL-IN placeholder (EKB317), in the order of the file."""
+    found = []
+    stack: list[tuple[tuple, object]] = [((), entry.data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend((path + (key,), item) for key, item in reversed(value.items()))
+        elif isinstance(value, list):
+            stack.extend((path + (index,), item) for index, item in reversed(list(enumerate(value))))
+        elif isinstance(value, str):
+            placeholder = _PLACEHOLDER.search(value)
+            if placeholder:
+                hint = " ".join(placeholder.group(1).split()) or "write it"
+                line, column = entry.position(*path)
+                found.append(diagnostic("EKB317", entry.shown_path, line, column, field=field_name(path),
+                                        hint=hint))
     return found
 
 
@@ -115,6 +140,7 @@ def entry_diagnostics(entry: ErrorEntry, today: dt.date) -> list[Diagnostic]:
     for index, related in enumerate(data.get("related", [])):
         if related == entry.id:
             report(("related", index), "EKB307")
+    found.extend(placeholder_diagnostics(entry))
     return found
 
 
