@@ -1,9 +1,10 @@
-"""The `errorkb` command line: validate, build, serve, render, export, check, match, explain.
+"""The `errorkb` command line: validate, build, serve, render, export, check, match, explain, new.
 
-Every command reads and validates the errors folder first and, on problems, prints one
-`path:line:column: CODE message` line each to stderr and exits with status 1.  Usage errors
-exit with status 2.  No command prints a traceback for bad input.  Where the errors folder is,
-and the rest of the project's settings, come from errorkb.project, read once.
+Every command but `new` reads and validates the errors folder first and, on problems, prints one
+`path:line:column: CODE message` line each to stderr (or, with --format github, a GitHub annotation on
+stdout) and exits with status 1; `new` does not need the folder to be valid (another draft may be
+unfinished).  Usage errors exit with status 2.  No command prints a traceback for bad input.  Where the
+errors folder is, and the rest of the project's settings, come from errorkb.project, read once.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from .diagnostics import github_annotation, terminal_safe
 from .kb import KnowledgeBase, ValidationFailed, load_knowledge_base
+from .kb.model import display_path
 from .project import Project, ProjectError, load_project
 
 
@@ -203,6 +205,88 @@ NO_MATCH_HELP = """No error in errorkb matches this text.
 To add it, write errors/<provider>/<slug>.yaml (see docs/contributing.md) or ask for it: {issues}"""
 
 
+def _read_providers(errors_dir: Path) -> dict[str, dict]:
+    """The data of every _provider.yaml that reads as a mapping, by folder name; the others are left out (a new
+    error does not need the whole knowledge base to be valid: another draft may still be unfinished)."""
+    from .kb.yamlsafe import read_yaml_file
+
+    providers = {}
+    for path in sorted(errors_dir.glob("*/_provider.yaml")) if errors_dir.is_dir() else []:
+        document, _ = read_yaml_file(path, str(path))
+        if document is not None and isinstance(document.data, dict):
+            providers[path.parent.name] = document.data
+    return providers
+
+
+def cmd_new(args, project: Project, kb: None) -> int:
+    import datetime as dt
+
+    from .kb.scaffold import ID, Draft, error_draft, propose_from_log, provider_draft, vector_file
+
+    log = None
+    draft = None
+    if args.from_log is not None:
+        try:
+            log = sys.stdin.read() if args.from_log == "-" else Path(args.from_log).read_text(encoding="utf-8",
+                                                                                           errors="replace")
+        except OSError as error:
+            print(f"errorkb: cannot read {terminal_safe(args.from_log)}: {error.strerror}", file=sys.stderr)
+            return 2
+        draft, why_not = propose_from_log(log, _read_providers(project.errors_dir))
+        if draft is None:
+            print(f"errorkb: {why_not}: nothing to start from", file=sys.stderr)
+            return 2
+        if args.id is None and not draft.provider:
+            print(f"errorkb: {why_not}: name the error, as in errorkb new --from-log FILE openai/{draft.slug}",
+                  file=sys.stderr)
+            return 2
+    if args.id is None and draft is None:
+        print("errorkb: name the new error (PROVIDER/SLUG, such as openai/invalid-api-key) or give --from-log FILE",
+              file=sys.stderr)
+        return 2
+    if args.id is not None:
+        match = ID.match(args.id)
+        if match is None:
+            print(f"errorkb: '{terminal_safe(args.id)}' is not an error id: write PROVIDER/SLUG, lower-case letters "
+                  "and digits joined by '-', such as openai/invalid-api-key", file=sys.stderr)
+            return 2
+        draft = draft or Draft(provider="", slug="")
+        draft.provider, draft.slug = match.groups()
+    draft.signature = args.signature or draft.signature
+    draft.title = args.title or draft.title
+    folder = project.errors_dir / draft.provider
+    target = folder / f"{draft.slug}.yaml"
+    vectors = (args.vectors or project.errors_dir.parent / "tests" / "search" / "vectors") / draft.provider / \
+        f"{draft.slug}.yaml"
+    for existing in [target, *([vectors] if log is not None else [])]:
+        if existing.exists() or existing.is_symlink():
+            print(f"errorkb: {terminal_safe(display_path(existing))} already exists; errorkb new never overwrites a "
+                  "file: edit it, or choose another id", file=sys.stderr)
+            return 2
+    written = []
+    if not (folder / "_provider.yaml").exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        _write_new(folder / "_provider.yaml", provider_draft(draft.provider))
+        written.append(folder / "_provider.yaml")
+    _write_new(target, error_draft(draft, dt.date.today()))
+    written.append(target)
+    if log is not None:
+        vectors.parent.mkdir(parents=True, exist_ok=True)
+        _write_new(vectors, vector_file(draft, log))
+        written.append(vectors)
+    for path in written:
+        print(f"errorkb: wrote {terminal_safe(display_path(path))}")
+    print(f"errorkb: next, write every FILL-IN in {terminal_safe(display_path(target))}; errorkb validate names "
+          "each one left, then: errorkb check " + draft.id)
+    return 0
+
+
+def _write_new(path: Path, text: str) -> None:
+    """Create `path` with `text`; never replace a file (mode x), never leave half a file."""
+    with open(path, "x", encoding="utf-8") as handle:
+        handle.write(text)
+
+
 def cmd_explain(args, project: Project, kb: KnowledgeBase) -> int:
     from rich.console import Console
 
@@ -299,6 +383,17 @@ def build_parser() -> argparse.ArgumentParser:
     match.add_argument("--top", type=_positive, default=5, help="how many matches at most (default: 5)")
     match.set_defaults(run=cmd_match)
 
+    new = commands.add_parser("new", help="write a draft error file to fill in (never overwrites a file)")
+    new.add_argument("id", nargs="?", help="PROVIDER/SLUG of the new error (with --from-log: proposed from the log)")
+    new.add_argument("--from-log", metavar="FILE", help="start from a pasted log (- for standard input): propose the "
+                                                       "provider, signature and patterns, and keep the log as the "
+                                                       "first test vector")
+    new.add_argument("--signature", help="the exact line users see")
+    new.add_argument("--title", help="the page title, such as 'OpenAI API invalid API key'")
+    new.add_argument("--vectors", type=Path, default=None, metavar="DIR",
+                     help="where test vectors go (default: tests/search/vectors beside the errors folder)")
+    new.set_defaults(run=cmd_new, needs_kb=False)
+
     explain = commands.add_parser("explain", help="show an error's page in the terminal")
     explain.add_argument("id", help="error id, such as openai/invalid-api-key")
     explain.set_defaults(run=cmd_explain)
@@ -321,9 +416,12 @@ def main(argv: list[str] | None = None) -> int:
     except ProjectError as error:
         print(f"errorkb: {terminal_safe(str(error))}", file=sys.stderr)
         return 2
-    kb = _load(project, getattr(args, "format", "text"))
-    if kb is None:
-        return 1
+    if getattr(args, "needs_kb", True):
+        kb = _load(project, getattr(args, "format", "text"))
+        if kb is None:
+            return 1
+    else:
+        kb = None
     try:
         return args.run(args, project, kb)
     except KeyboardInterrupt:
