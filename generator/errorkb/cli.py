@@ -104,6 +104,27 @@ def cmd_export(args, project: Project, kb: KnowledgeBase) -> int:
     return 0
 
 
+def _ids_of(arguments: list[str], kb: KnowledgeBase) -> list[str]:
+    """Error ids from what `check` was given: ids, or paths (as pre-commit passes the changed files): an error
+    file is its id, a _provider.yaml every error of its provider, any other file nothing."""
+    ids: list[str] = []
+    root = kb.errors_dir.resolve()
+    for argument in arguments:
+        path = Path(argument)
+        if path.suffix != ".yaml":
+            ids.append(argument)
+            continue
+        resolved = path.resolve()
+        if resolved.parent.parent != root:
+            continue
+        provider = resolved.parent.name
+        if resolved.name == "_provider.yaml":
+            ids.extend(entry.id for entry in kb.errors_of(provider))
+        else:
+            ids.append(f"{provider}/{resolved.stem}")
+    return list(dict.fromkeys(ids))
+
+
 def cmd_check(args, project: Project, kb: KnowledgeBase) -> int:
     from concurrent.futures import ThreadPoolExecutor
 
@@ -117,11 +138,16 @@ def cmd_check(args, project: Project, kb: KnowledgeBase) -> int:
     from .verify.selection import SelectionError, changed_errors, changed_files, parse_shard, shard
 
     by_id = kb.by_id()
-    unknown = [error_id for error_id in args.ids if error_id not in by_id]
+    wanted = _ids_of(args.ids, kb)
+    unknown = [error_id for error_id in wanted if error_id not in by_id]
     if unknown:
         print(f"errorkb: no error with id {terminal_safe(', '.join(unknown))}", file=sys.stderr)
         return 2
-    entries = [by_id[error_id] for error_id in args.ids] if args.ids else list(kb.errors)
+    if args.ids and not wanted:
+        print("errorkb: none of the files given is an error file or a _provider.yaml: nothing to check",
+              file=sys.stderr)
+        return 0
+    entries = [by_id[error_id] for error_id in wanted] if args.ids else list(kb.errors)
     try:
         if args.changed is not None:
             changed, reason = changed_errors(kb, changed_files(args.changed, project.errors_dir),
@@ -364,7 +390,8 @@ def build_parser() -> argparse.ArgumentParser:
     render.set_defaults(run=cmd_render)
 
     check = commands.add_parser("check", help="shellcheck every command and run it against the provider mock")
-    check.add_argument("ids", nargs="*", help="error ids to check (default: all)")
+    check.add_argument("ids", nargs="*", help="error ids to check, or error files (errors/<provider>/<slug>.yaml; a "
+                                               "_provider.yaml stands for its provider's errors); default: all")
     check.add_argument("-j", "--jobs", type=_positive, default=8, help="scenarios run at once (default: 8)")
     check.add_argument("--timeout", type=float, default=None, help="seconds per command (default: 20)")
     check.add_argument("--changed", metavar="BASE", nargs="?", const="origin/main", default=None,
