@@ -19,6 +19,7 @@ class Rule:
     name: str
     message: str      # a str.format template; the fields come from the check that fires
     why: str
+    silenceable: bool = False   # a file may silence it with `# errorkb: disable=CODE -- reason` (lint rules)
 
 
 @dataclass(frozen=True, order=True)
@@ -194,9 +195,42 @@ RULES: dict[str, Rule] = _rules(
          "Related links go both ways, so that a reader who lands on either page finds the other."),
     Rule("EKB315", "unknown-provider", "'{provider}' is not a provider folder{hint}",
          "A tool's calls name the provider folders whose errors it shows."),
+    Rule("EKB316", "source-not-https", "source URL '{url}' is not https: link the https address of the page",
+         "Readers follow the sources; a plain http link can be altered on the way, and every site the sources "
+         "name serves https."),
+    Rule("EKB317", "placeholder", "{field} still holds the scaffold's placeholder: {hint}",
+         "A draft made by `errorkb new` must not be published before every field is written."),
     Rule("EKB309", "duplicate-signature", "signature is the same as in {other}: each error needs its own "
                                           "signature; merge the two or make this one exact",
          "Two pages for one signature split readers and search results."),
+    # ---- EKB33x: lint, errorkb validate only; a file may silence one with `# errorkb: disable=CODE -- reason`
+    Rule("EKB330", "signature-not-matched", "the signature '{signature}' is not found by this error's own patterns: "
+                                            "add a literal pattern with its wording",
+         "A reader who pastes exactly the line the page names must land on the page; the signature alone proves "
+         "nothing about the patterns.", silenceable=True),
+    Rule("EKB331", "pattern-steals-vector", "this error's patterns match the test vector '{vector}' ({file}), which "
+                                            "must find {expected}, and rank this error {rank}: make the patterns "
+                                            "more specific",
+         "An overlap between two errors' patterns sends a reader's paste to the wrong page.", silenceable=True),
+    Rule("EKB332", "over-length-budget", "{field} is {length} characters, over its budget of {budget}: say it in "
+                                         "one shorter sentence",
+         "The summary and the quick fix are shown in search results, the paste box and the home page, where a long "
+         "sentence is cut off.", silenceable=True),
+    Rule("EKB333", "faq-not-a-question", "the FAQ question '{question}' does not end with '?': write it as the "
+                                         "question a reader asks",
+         "FAQ entries are published as questions (and as FAQ structured data that search engines read).",
+         silenceable=True),
+    Rule("EKB334", "no-reproduce-and-fixed", "'{title}' calls the API, but no command of this API error has both "
+                                             "a 'reproduce' and a 'fixed' scenario: add them to the command",
+         "errorkb check must prove that a command tells the error apart from its fix (EKB502); saying so before "
+         "anything runs saves a round trip.", silenceable=True),
+    Rule("EKB335", "updated-before-change", "updated {value} is older than the file's last change in git "
+                                            "({changed}, commit {commit}): check the content and set updated to "
+                                            "the date you did",
+         "Readers trust the date; a page changed after the date it shows claims a check that did not happen. "
+         "Without git, or in a shallow clone, the history is unknown and the rule is skipped.", silenceable=True),
+    Rule("EKB336", "bad-disable-comment", "{detail}",
+         "A silenced rule must name a lint rule and say why, so that reviewers can judge the exception."),
     # ---- EKB4xx: commands, before they run
     Rule("EKB401", "shellcheck", "shellcheck {sc_code} ({level}) in '{title}': {detail}",
          "Commands are pasted verbatim into terminals; shellcheck findings are bugs readers would hit."),
@@ -241,3 +275,21 @@ RULES: dict[str, Rule] = _rules(
 
 # Codes of rules that were removed; never give them to a new rule.
 RETIRED: frozenset[str] = frozenset()
+
+
+def _github_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _github_property(text: str) -> str:
+    return _github_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_annotation(found: Diagnostic) -> str:
+    """`found` as a GitHub Actions workflow command, `::error file=...,line=...,col=...,title=CODE::message`, which
+    GitHub shows on that line of the pull request; escaped by GitHub's rules (%, CR and LF everywhere, and : and ,
+    in properties), after terminal_safe, so the text cannot end the command or start another."""
+    properties = ",".join(f"{name}={_github_property(terminal_safe(str(value)))}" for name, value in
+                          (("file", found.path), ("line", found.line), ("col", found.column), ("title", found.code)))
+    message = "\n".join([f"{found.code} {found.message}", *found.details])
+    return f"::error {properties}::{_github_data(terminal_safe(message, keep_lines=True))}"

@@ -59,6 +59,25 @@ EXPECTED = {
                            "error per file"],
     "bad-enum.yaml": ["errors/demo/bad-enum.yaml:4:12: EKB209 frequency must be one of: very-common, common, occasional, "
                       "rare (did you mean 'very-common'?)"],
+    "signature-not-matched.yaml": ["errors/demo/signature-not-matched.yaml:6:9: EKB330 the signature '401 Demo token "
+                                   "rejected' is not found by this error's own patterns: add a literal pattern with its "
+                                   "wording"],
+    "over-length-budget.yaml": ["errors/demo/over-length-budget.yaml:11:10: EKB332 summary is 446 characters, over its "
+                                "budget of 320: say it in one shorter sentence"],
+    "faq-not-a-question.yaml": ["errors/demo/faq-not-a-question.yaml:46:15: EKB333 the FAQ question 'Tokens expire' does "
+                                "not end with '?': write it as the question a reader asks"],
+    "source-not-https.yaml": ["errors/demo/source-not-https.yaml:53:10: EKB316 source URL "
+                              "'http://demo.example.com/docs/errors' is not https: link the https address of the page"],
+    "placeholder.yaml": ["errors/demo/placeholder.yaml:10:12: EKB317 quick_fix still holds the scaffold's placeholder: one "
+                         "sentence, the fix that works most often"],
+    "bad-disable-comment.yaml": [
+        "errors/demo/bad-disable-comment.yaml:11:1: EKB336 say why EKB330 is silenced: # errorkb: disable=EKB330 -- the "
+        "reason",
+        "errors/demo/bad-disable-comment.yaml:12:1: EKB336 'EKB401' is not a rule a file can silence; these can: EKB330, "
+        "EKB331, EKB332, EKB333, EKB334, EKB335"],
+    "no-reproduce-and-fixed.yaml": ["errors/demo/no-reproduce-and-fixed.yaml:33:5: EKB334 'Send a request with the token' "
+                                    "calls the API, but no command of this API error has both a 'reproduce' and a "
+                                    "'fixed' scenario: add them to the command"],
     "Bad_Name.yaml": ["errors/demo/Bad_Name.yaml:1:1: EKB126 file names are lower-case letters and digits joined by '-', "
                       "ending in .yaml"],
 }
@@ -147,6 +166,14 @@ def test_shipped_errors_are_valid(monkeypatch, capsys):
     status, out, err = run_cli(capsys, "validate")
     assert err == ""
     assert status == 0
+
+
+def test_shipped_errors_pass_the_lint_with_their_test_vectors(monkeypatch, capsys):
+    """The overlap rule (EKB331) runs where the vectors are: no shipped error's patterns take another's paste."""
+    monkeypatch.chdir(REPO)
+    status, out, err = run_cli(capsys, "validate", "--vectors", "tests/search/vectors", "--verbose")
+    assert (status, err) == (0, "")
+    assert "EKB331 skipped" not in out and out.rstrip().endswith(" are valid")
 
 
 def test_usage_error_exits_2(capsys):

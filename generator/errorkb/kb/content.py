@@ -2,7 +2,8 @@
 
 Within a file: `updated` is a real date not in the future, pattern regexes compile and suit
 JavaScript too and do not match empty text, scenario expectations compile, scenario names are
-unique, no error is related to itself.  Across files: related ids exist and link back, signatures are
+unique, no error is related to itself, no value still holds the placeholder `errorkb new`
+wrote (FILL-IN).  Across files: related ids exist and link back, signatures are
 unique, a tool's `calls` name provider folders.
 """
 
@@ -45,6 +46,29 @@ def text_diagnostics(document: YamlDocument, shown: str) -> list[Diagnostic]:
                 line, column = document.position(path)
                 found.append(diagnostic("EKB310", shown, line, column, field=field_name(path),
                                         character=f"U+{ord(bad.group()):04X}"))
+    return found
+
+
+PLACEHOLDER = "FILL-IN"   # what `errorkb new` writes where a contributor must write something
+_PLACEHOLDER = re.compile(r"\bfill-in\b(?::\s*([^\"\n]*))?", re.IGNORECASE)
+
+
+def placeholder_diagnostics(document: YamlDocument, shown: str) -> list[Diagnostic]:
+    """Every value that still holds the scaffold's FILL-IN placeholder (EKB317), in the order of the file."""
+    found = []
+    stack: list[tuple[tuple, object]] = [((), document.data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend((path + (key,), item) for key, item in reversed(value.items()))
+        elif isinstance(value, list):
+            stack.extend((path + (index,), item) for index, item in reversed(list(enumerate(value))))
+        elif isinstance(value, str):
+            placeholder = _PLACEHOLDER.search(value)
+            if placeholder:
+                hint = " ".join((placeholder.group(1) or "").split()) or "write it (the comment above says what goes there)"
+                line, column = document.position(path)
+                found.append(diagnostic("EKB317", shown, line, column, field=field_name(path), hint=hint))
     return found
 
 
@@ -115,6 +139,7 @@ def entry_diagnostics(entry: ErrorEntry, today: dt.date) -> list[Diagnostic]:
     for index, related in enumerate(data.get("related", [])):
         if related == entry.id:
             report(("related", index), "EKB307")
+    found.extend(placeholder_diagnostics(entry.document, shown))
     return found
 
 
@@ -154,9 +179,11 @@ def across_diagnostics(errors: list[ErrorEntry], present: set[str] | None = None
 
 
 def provider_diagnostics(providers: dict) -> list[Diagnostic]:
-    """A tool's `calls` must name provider folders."""
+    """A tool's `calls` must name provider folders; no value may still hold the scaffold's placeholder."""
     found = []
     for slug, provider in providers.items():
+        if provider.document is not None:
+            found.extend(placeholder_diagnostics(provider.document, display(provider.path)))
         for index, called in enumerate(provider.data.get("calls", [])):
             if called not in providers:
                 close = difflib.get_close_matches(called, sorted(providers), n=1, cutoff=0.6)

@@ -108,6 +108,8 @@ def _not_allowed(error: jsonschema.ValidationError, path: PathKey) -> dict:
 def _pattern(error: jsonschema.ValidationError, path: PathKey) -> tuple[str, dict]:
     if error.validator_value == NOT_BLANK:
         return "EKB204", {}
+    if path[:1] == ("sources",) and path[-1:] == ("url",) and str(error.instance).startswith("http://"):
+        return "EKB316", {"url": error.instance}
     return "EKB206", {"hint": _PATTERN_HINTS.get(error.validator_value, f"must match {error.validator_value}")}
 
 
