@@ -31,7 +31,8 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 def _served_site(site: Path, *errors_option: str):
-    """Build the site (of the shipped errors, or of --errors FOLDER) and serve it on 127.0.0.1."""
+    """Build the site (of the shipped errors, or with the options given: --errors FOLDER, -f CONFIG) and serve it on
+    127.0.0.1."""
     result = subprocess.run([sys.executable, "-m", "errorkb", *errors_option, "build", "-d", str(site)], cwd=REPO,
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
@@ -79,7 +80,10 @@ def home(browser, site_url):
 
 def _paste(page, text: str) -> dict:
     """Put `text` in the paste box as a paste would, and read what the box shows."""
+    shown = page.get_attribute(".ekb-paste", "data-shown") or "0"
     page.fill("#ekb-paste-input", text)
+    page.wait_for_function("n => document.querySelector('.ekb-paste').getAttribute('data-shown') !== n", arg=shown,
+                           timeout=15000)
     return page.evaluate("""() => {
         const results = document.querySelector('#ekb-paste-results');
         return {
@@ -121,6 +125,43 @@ def test_unrelated_log_gets_no_match_and_how_to_contribute(home):
     assert shown["noMatch"] == "No error in errorkb matches this text."
     assert "errors/<provider>/<slug>.yaml" in shown["guide"]
     assert shown["request"].startswith("https://github.com/errorkb/errorkb/issues/new?title=Add%20error%3A%20npm")
+
+
+@pytest.fixture(scope="module")
+def sharded_url(tmp_path_factory):
+    """The shipped errors built with the paste box's index always sharded (as a large knowledge base is)."""
+    from conftest import write_mkdocs_config
+
+    root = tmp_path_factory.mktemp("sharded")
+    config = write_mkdocs_config(root, REPO / "errors")
+    text = config.read_text()
+    config.write_text(text.replace(f"errors_dir: {REPO / 'errors'}",
+                                   f"errors_dir: {REPO / 'errors'}\n      shard_match_index_from: 0"))
+    assert "shard_match_index_from: 0" in config.read_text()
+    server, url = _served_site(root / "site", "-f", str(config))
+    yield url
+    server.shutdown()
+
+
+def test_a_sharded_paste_index_answers_like_the_whole_one_and_fetches_few_shards(browser, sharded_url):
+    page = browser.new_page()
+    fetched = []
+    page.on("request", lambda request: fetched.append(request.url))
+    page.goto(sharded_url)
+    page.wait_for_selector(".ekb-paste[data-ready='yes']", timeout=15000)
+    core = json.loads(urllib.request.urlopen(sharded_url + "match-index.json", timeout=10).read())
+    shard_count = len(core["shards"]["words"]) + core["shards"]["grams"] + 1
+    wrong, most = [], 0
+    for vector in VECTORS[::6]:
+        fetched.clear()
+        shown = _paste(page, vector["log"])
+        first = shown["ids"][0] if shown["ids"] else None
+        if first != vector["expect"]:
+            wrong.append(f"{vector['name']}: expected {vector['expect']}, shown {shown['ids']}")
+        most = max(most, len([url for url in fetched if "/match/" in url]))
+    assert not wrong, "\n".join(wrong)
+    assert 0 < most < shard_count / 2, f"a paste fetched {most} of {shard_count} shards"
+    page.close()
 
 
 def test_paste_box_is_reachable_from_every_page(browser, site_url):

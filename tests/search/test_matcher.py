@@ -538,3 +538,87 @@ process.stdin.on("end", () => {
         assert out["results"] == match(index, log, 5), log[:200]
         assert out["normalised"] == normalise(log, index), log[:200]
         assert out["masked"] == mask(log, index), log[:200]
+
+
+# ----------------------------------------------------------------------------- shards
+
+
+def _shard_logs(index: dict) -> list[str]:
+    """Pastes for the shard tests: every vector and parity log, and, per error, short pastes cut from its
+    signature and literals (the reverse test), with its spaces removed (compact matching), and a masked-only one."""
+    logs = [v["log"] for v in VECTOR_LIST[::2]] + EXTRA_PARITY + ["12345678 90", "sk-proj-abcdefghijklmnop 42"]
+    for number, literals in enumerate(index["errors"]["literals"]):
+        for literal in literals:
+            text = literal[0]
+            logs += [text[len(text) // 4: 3 * len(text) // 4], text.replace(" ", "").upper() if number % 2 else text]
+    return logs
+
+
+def _check_shards(index: dict, logs: list[str]) -> list[int]:
+    from errorkb.search.shards import merge_shards, needed_shards, shard_index
+
+    expected = {log: match(index, log, 5) for log in logs}
+    core, shards = shard_index(index)
+    by_names: dict[tuple, list[str]] = {}
+    for log in logs:
+        by_names.setdefault(tuple(needed_shards(core, log)), []).append(log)
+    loaded = []
+    for names, group in by_names.items():   # one merged index (and engine) per set of shards
+        merged = merge_shards(core, [shards[name] for name in names])
+        for log in group:
+            assert match(merged, log, 5) == expected[log], (log[:200], names)
+            loaded.append(len(merged["errors"]["slug"]))
+    return loaded
+
+
+def test_a_paste_finds_with_its_shards_what_it_finds_with_the_whole_index(real):
+    """The site publishes the index as a core and shards; a paste loads only the shards it needs and finds exactly
+    what the whole index finds."""
+    _check_shards(real["index"], _shard_logs(real["index"])[::2])
+
+
+def test_shards_of_a_large_knowledge_base_load_a_small_part_of_it(tmp_path):
+    """On 300 synthetic errors (few distinct words: a hard case), a paste loads a small part of the errors, and
+    finds what the whole index finds."""
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, str(REPO / "bench" / "synth.py"), "--count", "300", "--out", str(tmp_path)],
+                   check=True, capture_output=True, timeout=120)
+    errors, providers = load_errors(tmp_path / "errors")
+    index = build_index(errors, providers)
+    logs = _shard_logs(index)[::7] + [f"Traceback (most recent call last):\n  File \"app.py\", line 3\n{e['signature']['text']}"
+                                       for e in errors[::10]]
+    loaded = _check_shards(index, logs)
+    total = len(index["errors"]["slug"])
+    median = sorted(loaded)[len(loaded) // 2]
+    assert median < total / 3, f"a paste loads {median} of {total} errors"   # at 10,000: see bench/bench_build.py
+
+
+def test_matcher_js_picks_and_merges_the_same_shards(real):
+    require_tool("node")
+    from errorkb.search.shards import needed_shards, shard_index
+
+    core, shards = shard_index(real["index"])
+    logs = _shard_logs(real["index"])[::3] + _long_logs()[:2]
+    script = """
+const m = require(%s);
+let data = "";
+process.stdin.on("data", chunk => { data += chunk; });
+process.stdin.on("end", () => {
+  const input = JSON.parse(data);
+  const out = input.logs.map(log => {
+    const names = m.neededShards(input.core, log);
+    const merged = m.mergeShards(input.core, names.map(name => input.shards[name]));
+    return {names: names, results: m.match(merged, log, 5)};
+  });
+  process.stdout.write(JSON.stringify(out));
+});
+""" % json.dumps(str(MATCHER_JS))
+    proc = subprocess.run(["node", "-e", script], input=json.dumps({"core": core, "shards": shards, "logs": logs}),
+                          capture_output=True, text=True, encoding="utf-8", timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    js = json.loads(proc.stdout)
+    for log, out in zip(logs, js):
+        assert out["names"] == needed_shards(core, log), log[:200]
+        assert out["results"] == match(real["index"], log, 5), log[:200]

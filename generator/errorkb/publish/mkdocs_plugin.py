@@ -30,6 +30,7 @@ from __future__ import annotations
 import logging
 import os
 import posixpath
+import shutil
 import threading
 from pathlib import Path
 
@@ -41,10 +42,12 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.toc import get_toc
 
 from ..kb import KnowledgeBase, ValidationFailed, load_knowledge_base
+from ..search.shards import SHARDS_PATH
 from .parallel import PageRendering, page_inputs
 from .search_index import SearchIndexer, SearchIndexError
 from .render import (error_document, error_document_path, error_documents, error_front_matter, index_json,
-                     match_index_json, nav_for, page_dates, page_path, render_index_pages, site_files)
+                     match_files, nav_for, page_dates, page_path, render_index_pages, site_files,
+                     SHARD_MATCH_INDEX_FROM)
 
 log = logging.getLogger("mkdocs.plugins.errorkb")
 
@@ -58,6 +61,7 @@ class ErrorkbConfig(Config):
     errors_dir = config_options.Type(str, default="errors")
     extra_nav = config_options.Type(list, default=[])
     search = config_options.Type(bool, default=True)
+    shard_match_index_from = config_options.Type(int, default=SHARD_MATCH_INDEX_FROM)
 
 
 SEARCH_SCRIPT = "assets/errorkb/search.js"
@@ -110,7 +114,8 @@ class ErrorkbPlugin(BasePlugin[ErrorkbConfig]):
     def on_files(self, files: Files, config) -> Files:
         assert self.kb is not None
         docs_dir = Path(config.docs_dir).resolve()
-        generated = {**render_index_pages(self.kb, config.repo_url), **site_files(self.kb)}
+        generated = {**render_index_pages(self.kb, config.repo_url),
+                     **site_files(self.kb, self.config.shard_match_index_from)}
         generated.update({page_path(entry): error_front_matter(entry) for entry in self.kb.errors})
         for path, content in generated.items():
             if files.get_file_from_path(path) is not None:
@@ -258,7 +263,10 @@ class ErrorkbPlugin(BasePlugin[ErrorkbConfig]):
         site_dir = Path(config.site_dir)
         (site_dir / "errors.json").write_text(index_json(kb), encoding="utf-8")
         if any(_matched_fields(old[eid]) != _matched_fields(new[eid]) for eid in changed):
-            (site_dir / "match-index.json").write_text(match_index_json(kb), encoding="utf-8")
+            shutil.rmtree(site_dir / SHARDS_PATH, ignore_errors=True)   # shards made for the old index
+            for path, text in match_files(kb, self.config.shard_match_index_from).items():
+                (site_dir / path).parent.mkdir(parents=True, exist_ok=True)
+                (site_dir / path).write_text(text, encoding="utf-8")
         for eid in changed:
             (site_dir / error_document_path(new[eid])).write_text(error_document(kb, new[eid]), encoding="utf-8")
         if self.config.search:

@@ -29,6 +29,7 @@ from ..diagnostics import RULES
 from ..kb import ErrorEntry, KnowledgeBase, allied_providers
 from ..kb.schema import load_schema
 from ..search import MATCHER_JS, index_for
+from ..search.shards import shard_index
 from .display import FREQUENCY_RANK, PLATFORM_NAMES
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -338,15 +339,30 @@ def schema_sections() -> list[dict]:
     ]
 
 
-def match_index_json(kb: KnowledgeBase) -> str:
-    """The site's match-index.json: what the paste box searches."""
-    return json.dumps(index_for(kb), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+SHARD_MATCH_INDEX_FROM = 1_000_000   # bytes of match-index.json from which it is published as a core and shards
 
 
-def site_files(kb: KnowledgeBase) -> dict[str, str | bytes]:
-    """The files the site publishes beside its pages: errors.json (the index), match-index.json, and
-    assets/errorkb/.  Each error's whole record (error_documents) is written apart, one at a time."""
-    files: dict[str, str | bytes] = {"errors.json": index_json(kb), "match-index.json": match_index_json(kb)}
+def _json(data) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def match_files(kb: KnowledgeBase, shard_from: int = SHARD_MATCH_INDEX_FROM) -> dict[str, str]:
+    """What the paste box searches: match-index.json, whole; or, from `shard_from` bytes, a core in its place and
+    the shards in match/ (search.shards), so that a paste downloads only what it needs."""
+    index = index_for(kb)
+    whole = _json(index)
+    if len(whole) < shard_from:
+        return {"match-index.json": whole}
+    core, shards = shard_index(index)
+    files = {"match-index.json": _json(core)}
+    files.update((f"{core['shards']['path']}{name}.json", _json(shard)) for name, shard in shards.items())
+    return files
+
+
+def site_files(kb: KnowledgeBase, shard_from: int = SHARD_MATCH_INDEX_FROM) -> dict[str, str | bytes]:
+    """The files the site publishes beside its pages: errors.json (the index), the paste box's index
+    (match_files), and assets/errorkb/.  Each error's whole record (error_documents) is written apart."""
+    files: dict[str, str | bytes] = {"errors.json": index_json(kb), **match_files(kb, shard_from)}
     for asset in [*sorted(ASSETS_DIR.glob("*")), MATCHER_JS]:
         if asset.is_file():
             files[f"assets/errorkb/{asset.name}"] = asset.read_bytes()

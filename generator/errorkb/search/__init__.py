@@ -4,6 +4,8 @@ matcher.js, in the browser).
     build_index(errors, providers) -> index      (errorkb.search.index; index_for(kb) for a KnowledgeBase)
     match(index, text, top) -> results           (errorkb.search.engine)
     normalise(text), mask(text)                  the paste as the matcher sees it
+    shard_index(index) -> core, shards           (errorkb.search.shards: what the site publishes for a large
+                                                 knowledge base; needed_shards and merge_shards per paste)
 """
 
 from __future__ import annotations

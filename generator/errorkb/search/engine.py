@@ -24,7 +24,7 @@ Algorithm
 3. Patterns.  A *literal* comes from `patterns`, from `signature.text`
    without its leading "<status> <type>:" part (status and type are scored
    separately), and from an error_code that belongs to one error only (such as
-   insufficient_quota; derived by the matcher from the record, not stored).
+   insufficient_quota; derived by the matcher from the record, not stored; anchored on its two longest words).
    Authors may write literals with concrete values ("model 'llama3' not
    found") or with gaps ("...", <name>, {name}).  A literal is normalised like a
    paste, cut to 80 characters at a space (specificity saturates well before),
@@ -105,10 +105,11 @@ Everything else only saves work and changes no result:
 
 Index format (JSON; made by build_index, read by both implementations)
 -----------------------------------------------------------------------
-version (4), rules {name: [regex source, flags]}, masks [[name, source,
+version (5), rules {name: [regex source, flags]}, masks [[name, source,
 placeholder, keep group 1, required pieces or null]], status [sources; group 1
 is the status], weights {...}, block, gap, short, fuzzy_extra, fuzzy_min,
-regex_flags, providers [slugs], allies [[provider indexes] per provider], hints [[needle, provider index, weight]],
+regex_flags, all_codes / all_types (every error's distinctive error_code / error_type), shared_codes (the
+codes of two or more errors), providers [slugs], allies [[provider indexes] per provider], hints [[needle, provider index, weight]],
 hint_groups [[key or null, [hint indexes]]], url [prefix, suffix] (url = prefix + id +
 suffix unless listed in errors.urls), errors: the records column by column
 (columns gzip better than rows), {slug: [...], title, provider (index), status
@@ -224,8 +225,11 @@ class Engine:
         self.patterns: list[tuple] = []
         self.amap: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
         self.always: list[int] = []
-        self.codes: set[str] = set()
-        self.types: set[str] = set()
+        # Every error's code and type, and the codes of two or more errors: from the whole knowledge base, so
+        # that an index holding some of the errors (search.shards) scores them as the whole index does.
+        self.codes: set[str] = set(index["all_codes"])
+        self.types: set[str] = set(index["all_types"])
+        shared_codes = set(index["shared_codes"])
         regex_flags = flags_of(index["regex_flags"])
         prefix, suffix = index["url"]
         cols = index["errors"]
@@ -246,30 +250,25 @@ class Engine:
             url = urls.get(row, prefix + eid + suffix)
             records.append((eid, code, title, url, pidx, cols["status"][row], cols["types"][cols["type"][row]],
                             cols["literals"][row], cols["regexes"][row]))
-        code_df: dict[str, int] = {}
-        for rec in records:
-            if rec[1]:
-                code_df[rec[1]] = code_df.get(rec[1], 0) + 1
         for e_idx, (eid, code, title, url, pidx, status, etype, lits, regexes) in enumerate(records):
             self.errors.append((eid, title, url, pidx, status, code, etype))
-            if code:
-                self.codes.add(code)
-            if etype:
-                self.types.add(etype)
             texts = []
             for lit in lits:
                 text = lit[0]
                 texts.append(text)
                 tokens = self.literal_tokens(text)
                 self._add_literal(e_idx, text, [[tokens[k] for k in lit[1:]]] if len(lit) > 1 else [])
-            if code and code_df[code] == 1 and code not in texts:
-                # A code of one error only (insufficient_quota) is a literal pattern of its own;
-                # its anchor is its longest word.
-                best = ""
+            if code and code not in shared_codes and code not in texts:
+                # A code of one error only (insufficient_quota) is a literal pattern of its own; its anchors are
+                # its two longest words (four or more characters), both required.
+                best, second = "", ""
                 for tok in self.re["token"].findall(code):
                     if len(tok) > len(best):
-                        best = tok
-                self._add_literal(e_idx, code, [[best]] if len(best) >= 4 else [])
+                        best, second = tok, best
+                    elif len(tok) > len(second) and tok != best:
+                        second = tok
+                words = [word for word in (best, second) if len(word) >= 4]
+                self._add_literal(e_idx, code, [words] if words else [])
             for src, anchors, spec, required in regexes:
                 rx = _pattern_regex(src, regex_flags)
                 tokens = self.re["token"].findall(ascii_lower(src))

@@ -139,7 +139,7 @@ def rules_index() -> dict:
         "version": INDEX_VERSION, "rules": RULES, "masks": _masks(), "status": STATUS_RULES,
         "weights": WEIGHTS, "block": BLOCK_LINES, "gap": MAX_GAP, "short": SHORT_PASTE, "line": LINE_CAP, "fold": FOLD, "fuzzy_extra": FUZZY_EXTRA,
         "fuzzy_min": FUZZY_MIN_TOKENS, "regex_flags": "i", "providers": [], "allies": [], "hints": [], "hint_groups": [],
-        "url": ["/", "/"], "errors": _columns([]),
+        "url": ["/", "/"], "all_codes": [], "shared_codes": [], "all_types": [], "errors": _columns([]),
     }
 
 
@@ -404,6 +404,8 @@ def build_index(errors: list[dict], providers: dict[str, dict]) -> dict:
         records.append(_record(err, slugs, lits, rxs, url_template))
 
     index = rules_index()
+    index.update(all_codes=sorted(code_df), shared_codes=sorted(code for code, count in code_df.items() if count > 1),
+                 all_types=sorted({record[5] for record in records if record[5]}))
     hints = _provider_hints(providers, slugs)
     index.update(providers=slugs, allies=_allies(providers, slugs), hints=hints, hint_groups=_hint_groups(hints),
                  url=list(url_template),

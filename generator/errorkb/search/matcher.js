@@ -21,11 +21,13 @@
    and where the blocks meet: the same hints).  Anything that changes here must change in engine.py in
    the same way; tests/search/test_matcher.py checks that both agree on every test vector.
 
-   Exposes window.ErrorkbMatcher = {match, normalise, mask, prepare} and, under node, module.exports.
+   Exposes window.ErrorkbMatcher = {match, normalise, mask, prepare, neededShards, mergeShards} and, under node, module.exports.
      match(index, text, top) -> [{id, title, score, url, matched, masks}], best first.
      normalise(index, text) -> the normalised lines joined by "\n".
      mask(index, text) -> the normalised text with variable parts replaced by placeholders.
-     prepare(index) -> compiles the index ahead of the first paste. */
+     prepare(index) -> compiles the index ahead of the first paste.
+     neededShards(core, text) -> the names of the shards (match/<name>.json) a paste needs (search/shards.py).
+     mergeShards(core, shards) -> an index of the core and those shards: for that paste, the whole index. */
 (function (root) {
   "use strict";
 
@@ -75,7 +77,7 @@
   /* ------------------------------------------------------------------ compiled index */
 
   function Compiled(index) {
-    if (index.version !== 4) { throw new Error("unsupported matcher index version " + index.version); }
+    if (index.version !== 5) { throw new Error("unsupported matcher index version " + index.version); }
     var R = {};
     var names = Object.keys(index.rules);
     for (var i = 0; i < names.length; i++) { R[names[i]] = rx(index.rules[names[i]]); }
@@ -107,12 +109,15 @@
     this.patterns = [];
     this.amap = new Map();
     this.always = [];
-    this.codes = new Set();
-    this.types = new Set();
+    /* Every error's code and type, and the codes of two or more errors, from the whole knowledge base: an index
+       holding some of the errors (mergeShards) scores them as the whole index does. */
+    this.codes = new Set(index.all_codes);
+    this.types = new Set(index.all_types);
+    var sharedCodes = new Set(index.shared_codes);
     var prefix = index.url[0], suffix = index.url[1];
     var cols = index.errors, urls = new Map();
     for (var u = 0; u < cols.urls.length; u++) { urls.set(cols.urls[u][0], cols.urls[u][1]); }
-    var ids = [], codes = [], codeDf = new Map(), slug = "";
+    var ids = [], codes = [], slug = "";
     for (var c = 0; c < cols.slug.length; c++) {
       /* Columns: see _columns in matcher.py and its module docstring. */
       var entry = cols.slug[c];
@@ -121,7 +126,6 @@
       var cc = cols.code[c] === 1 ? id.slice(id.lastIndexOf("/") + 1).replace(/-/g, "_") : cols.code[c];
       ids.push(id);
       codes.push(cc);
-      if (cc) { codeDf.set(cc, (codeDf.get(cc) || 0) + 1); }
     }
     for (var e = 0; e < ids.length; e++) {
       var eid = ids[e], code = codes[e], etype = cols.types[cols.type[e]];
@@ -133,8 +137,6 @@
       }
       this.errors.push({id: eid, title: title, url: url, pidx: cols.provider[e], status: cols.status[e], code: code,
                         type: etype});
-      if (code) { this.codes.add(code); }
-      if (etype) { this.types.add(etype); }
       var texts = [];
       for (var l = 0; l < lits.length; l++) {
         var lit = lits[l];
@@ -144,12 +146,16 @@
         for (var a = 1; a < lit.length; a++) { words.push(tokens[lit[a]]); }
         this.addLiteral(e, lit[0], lit.length > 1 ? [words] : []);
       }
-      if (code && codeDf.get(code) === 1 && texts.indexOf(code) < 0) {
+      if (code && !sharedCodes.has(code) && texts.indexOf(code) < 0) {
         /* A code of one error only (insufficient_quota) is a literal pattern of its own;
-           its anchor is its longest word. */
-        var best = "", parts = code.match(this.re.token) || [];
-        for (var t = 0; t < parts.length; t++) { if (parts[t].length > best.length) { best = parts[t]; } }
-        this.addLiteral(e, code, best.length >= 4 ? [[best]] : []);
+           its anchors are its two longest words (four or more characters), both required. */
+        var best = "", second = "", parts = code.match(this.re.token) || [];
+        for (var t = 0; t < parts.length; t++) {
+          if (parts[t].length > best.length) { second = best; best = parts[t]; }
+          else if (parts[t].length > second.length && parts[t] !== best) { second = parts[t]; }
+        }
+        var codeWords = [best, second].filter(function (word) { return word.length >= 4; });
+        this.addLiteral(e, code, codeWords.length ? [codeWords] : []);
       }
       for (var r = 0; r < regexes.length; r++) {
         var compiled = null;
@@ -809,6 +815,162 @@
     return results;
   }
 
+  /* ---- Shards (search/shards.py): the site publishes the index as a core and shards; a paste needs the core
+     and the shards neededShards names, merged by mergeShards. */
+  var GRAM = 4, WINDOW = 5, GRAM_SPAN = GRAM + WINDOW - 1;
+
+  /* Of the fingerprints of text's windows (the smallest FNV-1a hash of WINDOW grams of GRAM UTF-16 units), the
+     one of the fewest errors (common: fingerprint -> errors), the first of those: shards.chosen_fingerprint. */
+  function chosenFingerprint(text, common) {
+    var hashes = [];
+    for (var start = 0; start + GRAM <= text.length; start++) {
+      var h = 0x811c9dc5;
+      for (var i = start; i < start + GRAM; i++) { h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0; }
+      hashes.push(h);
+    }
+    var bestCount = -1, bestFp = 0;
+    for (var w = 0; w + WINDOW <= hashes.length; w++) {
+      var fp = hashes[w];
+      for (var j = w + 1; j < w + WINDOW; j++) { if (hashes[j] < fp) { fp = hashes[j]; } }
+      var count = common.has(fp) ? common.get(fp) : 0;
+      if (bestCount < 0 || count < bestCount) {
+        bestCount = count;
+        bestFp = fp;
+        if (count === 0) { break; }
+      }
+    }
+    return bestFp;
+  }
+
+  var commonCache = typeof WeakMap === "function" ? new WeakMap() : null;
+  function commonFingerprints(core) {
+    var common = commonCache && commonCache.get(core);
+    if (!common) {
+      common = new Map(core.shards.common.map(function (pair) { return [pair[0], pair[1]]; }));
+      if (commonCache) { commonCache.set(core, common); }
+    }
+    return common;
+  }
+
+  var wordShardCache = typeof WeakMap === "function" ? new WeakMap() : null;
+  /* The core's table of word shards by first word: [[second word or "", shard name]] (shards._word_shard). */
+  function wordShards(core) {
+    var table = wordShardCache && wordShardCache.get(core);
+    if (!table) {
+      table = new Map();
+      core.shards.words.forEach(function (keys, number) {
+        keys.forEach(function (key) {
+          var space = key.indexOf(" ");
+          var first = space < 0 ? key : key.slice(0, space), second = space < 0 ? "" : key.slice(space + 1);
+          if (!table.has(first)) { table.set(first, []); }
+          table.get(first).push([second, "w" + number]);
+        });
+      });
+      if (wordShardCache) { wordShardCache.set(core, table); }
+    }
+    return table;
+  }
+
+  function addWordShards(table, words, names) {
+    words.forEach(function (word) {
+      var keys = table.get(word);
+      if (!keys) { return; }
+      for (var k = 0; k < keys.length; k++) {
+        if (!keys[k][0] || words.has(keys[k][0])) { names.add(keys[k][1]); }
+      }
+    });
+  }
+
+  function blockWords(comp, lines, extras) {
+    var words = new Set(lines.join("\n").toLowerCase().match(comp.re.word) || []);
+    for (var x = 0; x < extras.length; x++) { for (var y = 0; y < extras[x].length; y++) { words.add(extras[x][y]); } }
+    return words;
+  }
+
+  function neededShards(core, text) {
+    var comp = compiled(core);
+    var norm = comp.normaliseLines(String(text));
+    var lines = norm[0], extras = norm[1];
+    if (!lines.length) { return []; }
+    var table = wordShards(core), names = new Set(), B = comp.block;
+    for (var start = 0; start < lines.length; start += B) {
+      addWordShards(table, blockWords(comp, lines.slice(start, start + B), extras.slice(start, start + B)), names);
+    }
+    var block = lines.length <= B ? new Block(comp, lines) : null;
+    if (block && block.cmp.length <= comp.short) {
+      /* A short paste tests every literal: a literal found in it has its anchor words inside its texts. */
+      var masked = block.masked()[1], words = blockWords(comp, lines, extras);
+      var inside = function (word) { return block.cmp.indexOf(word) >= 0 || masked.indexOf(word) >= 0; };
+      table.forEach(function (keys, first) {
+        if (inside(first)) { words.add(first); }
+        for (var k = 0; k < keys.length; k++) { if (keys[k][0] && inside(keys[k][0])) { words.add(keys[k][0]); } }
+      });
+      addWordShards(table, words, names);
+      var query = block.cmp.replace(comp.re.edge, ""), mquery = masked.replace(comp.re.edge, "");
+      if (comp.alnum(query) >= comp.w.reverse_min) {
+        var grams = core.shards.grams, common = commonFingerprints(core);
+        names.add("g" + chosenFingerprint(query, common) % grams);
+        if (mquery) { names.add(mquery.length >= GRAM_SPAN ? "g" + chosenFingerprint(mquery, common) % grams : "t"); }
+      }
+    }
+    return Array.from(names).sort();
+  }
+
+  function shardRows(part, providers, into) {
+    var cols = part.errors, urls = new Map(), slug = "";
+    for (var u = 0; u < cols.urls.length; u++) { urls.set(cols.urls[u][0], cols.urls[u][1]); }
+    for (var row = 0; row < cols.slug.length; row++) {
+      var entry = cols.slug[row];
+      slug = typeof entry === "string" ? entry : slug.slice(0, entry[0]) + entry[1];
+      var id = slug.charAt(0) === "/" ? slug.slice(1) : providers[cols.provider[row]] + "/" + slug;
+      if (!into.has(id)) {
+        into.set(id, {slug: slug, title: cols.title[row], provider: cols.provider[row], status: cols.status[row],
+                      code: cols.code[row], type: cols.types[cols.type[row]], literals: cols.literals[row],
+                      regexes: cols.regexes[row], url: urls.has(row) ? urls.get(row) : null});
+      }
+    }
+  }
+
+  /* An index of the core's errors and the shards' (each error once, in id order): shards.merge_shards. */
+  function mergeShards(core, shards) {
+    var found = new Map();
+    [core].concat(shards).forEach(function (part) { shardRows(part, core.providers, found); });
+    var ids = Array.from(found.keys()).sort();
+    var cols = {slug: [], title: [], provider: [], status: [], code: [], type: [], literals: [], regexes: [],
+                types: [], urls: []};
+    var typeSet = new Set();
+    ids.forEach(function (id) { typeSet.add(found.get(id).type); });
+    cols.types = Array.from(typeSet).sort();
+    ids.forEach(function (id, row) {
+      var r = found.get(id);
+      cols.slug.push(r.slug); cols.title.push(r.title); cols.provider.push(r.provider); cols.status.push(r.status);
+      cols.code.push(r.code); cols.type.push(cols.types.indexOf(r.type)); cols.literals.push(r.literals);
+      cols.regexes.push(r.regexes);
+      if (r.url !== null) { cols.urls.push([row, r.url]); }
+    });
+    var merged = {};
+    Object.keys(core).forEach(function (key) { if (key !== "shards") { merged[key] = core[key]; } });
+    merged.errors = cols;
+    return merged;
+  }
+
+  /* What a paste shows even when no page matches it: the HTTP statuses the status rules find, its tokens that are
+     some error's code or type, and the providers its hints name (strongest first).  The paste box offers pages
+     that fit this partial evidence rather than nothing. */
+  function evidence(index, text) {
+    var comp = compiled(index);
+    var lines = comp.normaliseLines(String(text))[0];
+    if (!lines.length) { return {statuses: [], codes: [], providers: []}; }
+    var f = new Window(comp, [new Block(comp, lines)]).features();
+    var codes = [];
+    f.tokens[0].forEach(function (token) { if (comp.codes.has(token) || comp.types.has(token)) { codes.push(token); } });
+    var providers = [];
+    f.evidence.forEach(function (weight, p) { if (weight > 0) { providers.push([weight, index.providers[p]]); } });
+    providers.sort(function (a, b) { return b[0] - a[0] || (a[1] < b[1] ? -1 : 1); });
+    return {statuses: Array.from(f.statuses).sort(), codes: codes.sort(),
+            providers: providers.map(function (pair) { return pair[1]; })};
+  }
+
   function normalise(index, text) {
     return compiled(index).normaliseLines(String(text))[0].join("\n");
   }
@@ -823,7 +985,8 @@
     compiled(index);
   }
 
-  var api = {match: match, normalise: normalise, mask: mask, prepare: prepare};
+  var api = {match: match, normalise: normalise, mask: mask, prepare: prepare, neededShards: neededShards,
+             mergeShards: mergeShards, evidence: evidence};
   if (typeof module === "object" && module.exports) { module.exports = api; }
   if (root) { root.ErrorkbMatcher = api; }
 })(typeof window !== "undefined" ? window : (typeof globalThis !== "undefined" ? globalThis : this));

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from ..secrets import GOOGLE_KEY_PREFIX, KEY_PREFIX_WORDS
 
-INDEX_VERSION = 4
+INDEX_VERSION = 5
 
 @dataclass(frozen=True)
 class MaskRule:

@@ -1,4 +1,5 @@
-/* errorkb paste box: matches a pasted log against match-index.json in the browser, with no server.
+/* errorkb paste box: matches a pasted log against match-index.json in the browser, with no server (for a large
+   knowledge base, match-index.json is a core and a paste fetches only the shards it needs from match/).
    Uses window.ErrorkbMatcher (matcher.js, loaded with the index only on the page that has the box), the same
    algorithm as `errorkb match`. Results update as you type or
    paste; when nothing matches, the box says so and shows how to contribute the error. */
@@ -40,8 +41,10 @@
     return node;
   }
 
+  var shownCount = 0;
   function showResults(box, results, text) {
     var output = box.querySelector("#ekb-paste-results");
+    box.setAttribute("data-shown", String(++shownCount));   /* how many answers shown: tests wait on it */
     var root = box.getAttribute("data-site-root") || "./";
     output.textContent = "";
     if (!text.trim()) { return; }
@@ -69,32 +72,60 @@
     output.appendChild(list);
   }
 
+  /* The index to match one paste against: match-index.json itself, or, when it is the core of a sharded index
+     (search/shards.py), the core merged with the shards this paste needs (each fetched once). */
+  var shards = {};
+  var merged = {key: null, index: null};
+  function indexFor(core, text, root) {
+    if (!core.shards) { return Promise.resolve(core); }
+    var names = window.ErrorkbMatcher.neededShards(core, text);
+    var key = names.join(" ");
+    if (merged.key === key) { return Promise.resolve(merged.index); }
+    return Promise.all(names.map(function (name) {
+      if (!shards[name]) {
+        shards[name] = fetch(root + core.shards.path + name + ".json").then(function (response) {
+          if (!response.ok) { throw new Error("HTTP " + response.status); }
+          return response.json();
+        });
+      }
+      return shards[name];
+    })).then(function (loaded) {
+      merged = {key: key, index: window.ErrorkbMatcher.mergeShards(core, loaded)};
+      return merged.index;
+    });
+  }
+
   function init() {
     var box = document.querySelector(".ekb-paste");
     if (!box || box.getAttribute("data-ready")) { return; }
     box.setAttribute("data-ready", "loading");
     var input = box.querySelector("#ekb-paste-input");
     var root = box.getAttribute("data-site-root") || "./";
-    var index = null;
+    var core = null;
+    function failed(error) {
+      box.setAttribute("data-ready", "failed");
+      box.querySelector("#ekb-paste-results").textContent = "The error index could not be loaded: " + error.message;
+    }
     function update() {
-      if (!index) { return; }
+      if (!core) { return; }
       var text = input.value;
-      var started = performance.now();
-      var results = text.trim() ? window.ErrorkbMatcher.match(index, text, 5) : [];
-      box.setAttribute("data-match-ms", String(Math.round((performance.now() - started) * 10) / 10));
-      showResults(box, results, text);
+      if (!text.trim()) { showResults(box, [], text); return; }
+      indexFor(core, text, root).then(function (index) {
+        if (input.value !== text) { return; }   /* a newer paste is on its way */
+        var started = performance.now();
+        var results = window.ErrorkbMatcher.match(index, text, 5);
+        box.setAttribute("data-match-ms", String(Math.round((performance.now() - started) * 10) / 10));
+        showResults(box, results, text);
+      }).catch(failed);
     }
     input.addEventListener("input", update);
     Promise.all([loadIndex(root + box.getAttribute("data-index")),
                  loadMatcher(root + "assets/errorkb/matcher.js")]).then(function (loaded) {
-      index = loaded[0];
-      window.ErrorkbMatcher.prepare(index);
+      core = loaded[0];
+      window.ErrorkbMatcher.prepare(core);
       box.setAttribute("data-ready", "yes");
       update();
-    }).catch(function (error) {
-      box.setAttribute("data-ready", "failed");
-      box.querySelector("#ekb-paste-results").textContent = "The error index could not be loaded: " + error.message;
-    });
+    }).catch(failed);
     if (window.location.hash === "#paste") { input.focus(); }
   }
 
