@@ -37,8 +37,8 @@ from mkdocs.structure.toc import get_toc
 from ..kb import KnowledgeBase, ValidationFailed, load_knowledge_base
 from .parallel import PageRendering, page_inputs
 from .search_index import SearchIndexer, SearchIndexError
-from .render import (error_documents, error_front_matter, nav_for, page_dates, page_path, render_index_pages,
-                     site_files)
+from .render import (error_documents, error_front_matter, most_common, nav_for, new_issue_url, page_dates, page_path,
+                     paste_box_html, render_index_pages, site_files)
 
 
 class ErrorkbConfig(Config):
@@ -115,6 +115,15 @@ class ErrorkbPlugin(BasePlugin[ErrorkbConfig]):
                 self.indexer = None
                 raise PluginError(f"errorkb: {error}") from None
         return files
+
+    def on_env(self, env, config, files):
+        """What the theme's 404 page shows beside its links: the paste box and the most common errors."""
+        assert self.kb is not None
+        issue_url = new_issue_url(config.repo_url)
+        env.globals["errorkb_paste_box"] = lambda site_root: paste_box_html(site_root, issue_url)
+        env.globals["errorkb_popular"] = [{"title": entry.data["title"], "url": entry.url,
+                                           "signature": entry.data["signature"]["text"]} for entry in most_common(self.kb)]
+        return env
 
     def on_pre_page(self, page, config, files):
         """An error page skips Markdown: its HTML arrives in on_page_context."""

@@ -250,6 +250,14 @@ def error_front_matter(entry: ErrorEntry) -> str:
     return page
 
 
+def paste_box_html(site_root: str, issue_url: str) -> Markup:
+    """The paste box's markup (paste.js runs it), for the home page and the 404 page; `site_root` is the URL of the
+    site's root from the page that shows it, ending in "/"."""
+    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True)
+    return Markup(environment.get_template("paste_box.html.j2").render(site_root=site_root,
+                                                                       new_issue_url=issue_url).strip())
+
+
 def render_pages(kb: KnowledgeBase, repo_url: str | None = None) -> dict[str, str]:
     """Every generated page of the site as Markdown, by path relative to the docs folder."""
     environment = make_environment()
@@ -295,7 +303,8 @@ def render_index_pages(kb: KnowledgeBase, repo_url: str | None = None,
     meta = {"title": "Developer error messages explained",
             "description": "Developer error messages explained, with fixes and commands verified against API mocks."}
     pages["index.md"] = _page(home_template, meta, "the home page", apis=apis, tools=tools, counts=counts,
-                              total=len(kb.errors), common=most_common(kb), new_issue_url=new_issue_url(repo_url))
+                              total=len(kb.errors), common=most_common(kb),
+                              paste_box=paste_box_html("./", new_issue_url(repo_url)))
     pages["format.md"] = _tidy(environment.get_template("format.md.j2").render(sections=schema_sections(),
                                                                               rules=list(RULES.values())))
     return pages

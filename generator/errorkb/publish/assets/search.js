@@ -69,6 +69,16 @@
       .map(function (entry) { return entry.page; });
   }
 
+  function noMatch(status) {
+    // No page matches: offer the paste box, which recognises a whole log, not only its words.
+    status.appendChild(document.createTextNode("No page matches. Try fewer words, or "));
+    var link = element("a", {"href": new URL("#paste", siteRoot).href, "class": "ekb-search-paste"},
+                       "paste the whole error on the home page");
+    link.addEventListener("click", function () { dialog.close(); });
+    status.appendChild(link);
+    status.appendChild(document.createTextNode(": it finds the page from a traceback or a log."));
+  }
+
   function search(query) {
     var output = dialog.querySelector(".ekb-search-results");
     var status = dialog.querySelector(".ekb-search-status");
@@ -88,7 +98,8 @@
       if (!pages || asked !== shown) { return; }
       pages = exactFirst(pages, query);
       output.textContent = "";
-      status.textContent = pages.length ? "" : "No page matches. Try fewer words, or paste the whole error on the home page.";
+      status.textContent = "";
+      if (!pages.length) { noMatch(status); }
       pages.forEach(function (page) {
         var href = safeUrl(page.url);
         if (!href) { return; }
@@ -143,6 +154,11 @@
     var before = header.querySelector(".md-header__source");
     header.insertBefore(button, before);
   }
+
+  document.addEventListener("click", function (event) {
+    // Any element marked data-ekb-search (the 404 page's "Search the site" button) opens the dialog.
+    if (event.target.closest && event.target.closest("[data-ekb-search]")) { open(); }
+  });
 
   document.addEventListener("keydown", function (event) {
     var target = event.target;
