@@ -58,14 +58,8 @@ def hostile_url(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    chromium = require_tool("chromium", CHROMIUM)
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=chromium, args=LAUNCH_ARGS)
-        yield instance
-        instance.close()
+def browser(chromium):
+    return chromium   # one Chromium per test process (tests/conftest.py), shared with test_published_site.py
 
 
 @pytest.fixture

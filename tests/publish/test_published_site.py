@@ -10,6 +10,7 @@ The shipped site is built once per session and served on 127.0.0.1 by a server t
 from __future__ import annotations
 
 import functools
+import html
 import http.server
 import json
 import os
@@ -26,14 +27,11 @@ import yaml
 
 from conftest import REPO, require_tool
 
-CHROMIUM = "/usr/bin/chromium"
-LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
 WIDTHS = {"desktop": {"viewport": {"width": 1280, "height": 800}},
           "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}}
 PAGE_TYPES = {"home": "", "provider": "openai/", "tool": "claude-code/", "error": "openai/invalid-api-key/",
-              "format": "format/", "contributing": "contributing/",
+              "format": "format/", "contributing": "contributing/", "all-errors": "all-errors/", "tags": "tags/",
               "not-found": "no/such/page/"}
 
 
@@ -71,17 +69,6 @@ def site_url(site_dir):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}/"
     server.shutdown()
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    executable = require_tool("chromium", CHROMIUM)
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=executable, args=LAUNCH_ARGS)
-        yield instance
-        instance.close()
 
 
 class Visit:
@@ -168,3 +155,167 @@ def test_the_paste_link_in_every_page_header_leads_home(visit, site_url):
     reader.open(site_url + "does/not/exist/")
     reader.page.click("a.ekb-paste-link")
     reader.page.wait_for_url(site_url + "#paste")
+
+
+ERROR_PAGE = "openai/invalid-api-key/"
+
+
+def _error_record(site_url: str, error_id: str) -> dict:
+    return json.loads(urllib.request.urlopen(f"{site_url}api/{error_id}.json").read())
+
+
+def test_a_phone_reader_jumps_from_the_top_of_an_error_page_to_its_commands(visit, site_url):
+    reader = visit("phone")
+    reader.open(site_url + ERROR_PAGE)
+    page = reader.page
+    jump = page.locator("nav.ekb-jump")
+    assert jump.is_visible() and jump.bounding_box()["y"] + jump.bounding_box()["height"] < 844   # first screen
+    assert jump.locator("a").all_inner_texts() == ["Signature", "Quick fix", "Commands", "Platform fixes", "FAQ"]
+    jump.locator("a", has_text="Commands").click()
+    page.wait_for_function("() => window.scrollY > 500")
+    top = page.locator("#copy-paste-commands").bounding_box()["y"]
+    assert 0 <= top < 200, top
+
+
+def test_the_quick_fix_is_the_largest_text_after_the_title(visit, site_url):
+    reader = visit("phone")
+    reader.open(site_url + ERROR_PAGE)
+    sizes = reader.page.evaluate("""() => {
+        const size = (selector) => parseFloat(getComputedStyle(document.querySelector(selector)).fontSize);
+        return {fix: size('.ekb-quick-fix p:not(.admonition-title)'), body: size('article > p'),
+                top: document.querySelector('.ekb-quick-fix').getBoundingClientRect().top};
+    }""")
+    assert sizes["fix"] >= 1.1 * sizes["body"], sizes
+    assert sizes["top"] < 844, sizes   # on the first screen of a phone
+
+
+_CONTRAST = """(element) => {
+    const rgba = (text) => text.match(/[0-9.]+/g).map(Number).concat([1]).slice(0, 4);
+    const luminance = ([r, g, b]) => [r, g, b].map(c => { c /= 255; return c <= 0.03928 ? c / 12.92 :
+        Math.pow((c + 0.055) / 1.055, 2.4); }).reduce((sum, c, i) => sum + c * [0.2126, 0.7152, 0.0722][i], 0);
+    let back = element, background = [0, 0, 0, 0];
+    while (back && background[3] === 0) { background = rgba(getComputedStyle(back).backgroundColor); back = back.parentElement; }
+    const fore = rgba(getComputedStyle(element).color);
+    const blended = fore.slice(0, 3).map((c, i) => c * fore[3] + background[i] * (1 - fore[3]));
+    const [a, b] = [luminance(blended), luminance(background)].sort((x, y) => y - x);
+    return (a + 0.05) / (b + 0.05);
+}"""
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_copy_button_copies_the_command_and_output_blocks_copy_nothing(visit, site_url, width):
+    reader = visit(width, permissions=["clipboard-read", "clipboard-write"])
+    reader.open(site_url + ERROR_PAGE)
+    page = reader.page
+    command = _error_record(site_url, "openai/invalid-api-key")["commands"][0]
+    block = page.locator("#copy-paste-commands ~ div.highlight:not(.ekb-output)").first
+    button = block.locator(".md-code__button[data-md-type='copy']")
+    assert button.is_visible()   # at rest, without hovering, on a touch screen too
+    assert button.evaluate(_CONTRAST) >= 3, "the copy button is too faint at rest"
+    button.click()
+    assert page.evaluate("() => navigator.clipboard.readText()").rstrip("\n") == command["run"].rstrip("\n")
+    outputs = page.locator("div.highlight.ekb-output")
+    assert outputs.count() >= 3
+    assert outputs.locator(".md-code__button").count() == 0
+    assert outputs.first.evaluate("block => getComputedStyle(block.querySelector('code')).borderLeftStyle") == "solid"
+    label = page.locator(".ekb-output-label").first.inner_text()
+    assert label.startswith("Output to expect")
+
+
+def test_verification_is_a_small_badge_with_details_on_demand(visit, site_url):
+    reader = visit()
+    reader.open(site_url + ERROR_PAGE)
+    badge = reader.page.locator("details.ekb-verified").first
+    summary = badge.locator("summary")
+    assert summary.inner_text().endswith("Verified: ran as printed in 4 scenarios")
+    details = badge.locator("p")
+    assert not details.is_visible()
+    summary.click()
+    assert details.is_visible() and "unset-key" in details.inner_text()
+
+
+def test_breadcrumbs_and_tags_lead_to_the_provider_and_the_tags_page(visit, site_url):
+    reader = visit()
+    reader.open(site_url + ERROR_PAGE)
+    page = reader.page
+    crumbs = page.locator("nav.ekb-breadcrumbs")
+    assert " ".join(crumbs.inner_text().split()) == "OpenAI › OpenAI API invalid API key"
+    page.locator("a.ekb-tag", has_text="api-key").click()
+    page.wait_for_url(site_url + "tags/#tag-api-key")
+    listed = page.eval_on_selector_all("#tag-api-key + ul a", "links => links.map(link => new URL(link.href).pathname)")
+    assert "/openai/invalid-api-key/" in listed
+    reader.open(site_url + ERROR_PAGE)
+    page.locator("nav.ekb-breadcrumbs a").click()
+    page.wait_for_url(site_url + "openai/")
+
+
+def test_links_in_the_text_are_underlined(visit, site_url):
+    reader = visit()
+    reader.open(site_url + ERROR_PAGE)
+    related = reader.page.locator("#related-errors + ul a").first
+    assert "underline" in related.evaluate("link => getComputedStyle(link).textDecorationLine")
+
+
+def test_every_error_is_listed_on_one_page_linked_from_the_home_page(visit, site_url):
+    errors = json.loads(urllib.request.urlopen(site_url + "errors.json").read())["errors"]
+    reader = visit("phone")
+    reader.open(site_url)
+    page = reader.page
+    page.locator("article a", has_text="Every error, across providers").click()
+    page.wait_for_url(site_url + "all-errors/")
+    listed = page.eval_on_selector_all(".ekb-all-errors td:first-child a",
+                                       "links => links.map(link => new URL(link.href).pathname)")
+    assert sorted(listed) == sorted(entry["url"] for entry in errors)
+    assert page.locator("article a[href$='errors.json']").count() == 1
+
+
+def test_error_pages_tell_search_engines_what_they_are(visit, site_url):
+    reader = visit()
+    reader.open(site_url + ERROR_PAGE)
+    page = reader.page
+    head = page.evaluate("""() => {
+        const meta = (selector) => { const m = document.querySelector(selector); return m && m.content; };
+        return {title: document.title, description: meta('meta[name=description]'),
+                canonical: document.querySelector('link[rel=canonical]').href,
+                ogTitle: meta('meta[property="og:title"]'), ogUrl: meta('meta[property="og:url"]'),
+                twitter: meta('meta[name="twitter:card"]'),
+                data: Array.from(document.querySelectorAll('script[type="application/ld+json"]'))
+                           .map(script => JSON.parse(script.textContent))};
+    }""")
+    assert head["title"] == "OpenAI API invalid API key: 401 Incorrect API key provided - errorkb"
+    assert head["description"].startswith("401 Incorrect API key provided. ")
+    assert head["canonical"] == head["ogUrl"] == "https://errorkb.dev/openai/invalid-api-key/"
+    assert head["ogTitle"] == "OpenAI API invalid API key: 401 Incorrect API key provided"
+    assert head["twitter"] == "summary"
+    assert len(head["data"]) == 1
+    graph = {node["@type"]: node for node in head["data"][0]["@graph"]}
+    record = _error_record(site_url, "openai/invalid-api-key")
+    assert graph["TechArticle"]["headline"] == record["title"]
+    assert graph["TechArticle"]["dateModified"] == record["updated"]
+    assert [item["name"] for item in graph["BreadcrumbList"]["itemListElement"]] == ["errorkb", "OpenAI", record["title"]]
+    assert [question["name"] for question in graph["FAQPage"]["mainEntity"]] == [item["question"] for item in record["faq"]]
+
+
+def test_every_page_has_a_description_of_its_own(site_dir):
+    pages = sorted(site_dir.rglob("index.html"))
+    descriptions = {}
+    for path in pages:
+        found = re.search(r'<meta name="description" content="([^"]*)"', path.read_text())
+        assert found, path
+        descriptions[path.relative_to(site_dir).as_posix()] = html.unescape(found.group(1))
+    assert len(set(descriptions.values())) == len(descriptions), "two pages share a description"
+    assert all(40 <= len(text) <= 200 for text in descriptions.values()), descriptions
+
+
+def test_sitemap_robots_and_no_theme_template_published(site_dir, site_url):
+    sitemap = (site_dir / "sitemap.xml").read_text()
+    dates = dict(re.findall(r"<loc>https://errorkb\.dev/([^<]*)</loc>\s*<lastmod>([^<]*)</lastmod>", sitemap))
+    for path in (REPO / "errors").glob("*/*.yaml"):
+        if path.name != "_provider.yaml":
+            assert dates[f"{path.parent.name}/{path.stem}/"] == yaml.safe_load(path.read_text())["updated"], path
+    robots = urllib.request.urlopen(site_url + "robots.txt").read().decode()
+    assert "Sitemap: https://errorkb.dev/sitemap.xml" in robots
+    for published in ("overrides/main.html", "overrides/404.html"):
+        with pytest.raises(urllib.error.HTTPError) as missing:
+            urllib.request.urlopen(site_url + published)
+        assert missing.value.code == 404

@@ -7,7 +7,9 @@ adds the generated pages as generated files (nothing is written into docs/), poi
 page's edit link at its YAML file, builds the navigation from index pages only (home, one page
 per provider, hand-written pages), and makes `mkdocs serve` rebuild when a file under errors/
 changes.  After the build it writes each error's whole record as api/<provider>/<slug>.json beside
-errors.json, the index that points to them.
+errors.json, the index that points to them, and robots.txt.  Each error page's context gets `errorkb_jsonld`
+(schema.org data, escaped for a <script> element), and the theme's environment the paste box and the most
+common errors for the 404 page.
 
 Index pages (home, providers, format) go through Markdown like any page.  An error page's file
 holds only its front matter: its HTML comes from publish.html, rendered on every core by
@@ -34,10 +36,10 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.toc import get_toc
 
-from ..kb import KnowledgeBase, ValidationFailed, load_knowledge_base
+from ..kb import ErrorEntry, KnowledgeBase, ValidationFailed, load_knowledge_base
 from .parallel import PageRendering, page_inputs
 from .search_index import SearchIndexer, SearchIndexError
-from .render import (error_documents, error_front_matter, most_common, nav_for, new_issue_url, page_dates, page_path,
+from .render import (error_documents, error_front_matter, json_ld, most_common, script_json, nav_for, new_issue_url, page_dates, page_path,
                      paste_box_html, render_index_pages, site_files)
 
 
@@ -58,7 +60,7 @@ class ErrorkbPlugin(BasePlugin[ErrorkbConfig]):
         self._given: tuple[Path, KnowledgeBase | None] | None = None
         self.page_dates: dict[str, str] = {}
         self.rendering: PageRendering | None = None
-        self.error_pages: set[str] = set()
+        self.error_pages: dict[str, ErrorEntry] = {}
         self.indexer: SearchIndexer | None = None
 
     def use(self, errors_dir: Path, kb: KnowledgeBase | None = None) -> None:
@@ -103,7 +105,7 @@ class ErrorkbPlugin(BasePlugin[ErrorkbConfig]):
             generated_file = files.get_file_from_path(page_path(entry))
             generated_file.edit_uri = posixpath.join(*Path(os.path.relpath(entry.path.resolve(), docs_dir)).parts)
         self.page_dates = page_dates(self.kb)
-        self.error_pages = {page_path(entry) for entry in self.kb.errors}
+        self.error_pages = {page_path(entry): entry for entry in self.kb.errors}
         self._close_rendering()
         self.rendering = PageRendering(config.markdown_extensions, config.mdx_configs, config.use_directory_urls)
         self.rendering.start(page_inputs(self.kb))
@@ -146,6 +148,11 @@ class ErrorkbPlugin(BasePlugin[ErrorkbConfig]):
             assert self.rendering is not None
             page.content, toc_tokens = self.rendering.take(page.file.src_uri)
             page.toc = get_toc(toc_tokens)
+            if config.site_url:
+                entry = self.error_pages[page.file.src_uri]
+                provider = self.kb.providers[entry.provider]
+                site_url = config.site_url.rstrip("/") + "/"
+                context["errorkb_jsonld"] = script_json(json_ld(entry, provider.name, config.site_name, site_url))
         return context
 
     def on_post_page(self, output, page, config):
@@ -159,6 +166,10 @@ class ErrorkbPlugin(BasePlugin[ErrorkbConfig]):
     def on_post_build(self, config):
         self._close_rendering()
         site_dir = Path(config.site_dir)
+        robots = "User-agent: *\nAllow: /\n"
+        if config.site_url:
+            robots += f"Sitemap: {config.site_url.rstrip('/')}/sitemap.xml\n"
+        (site_dir / "robots.txt").write_text(robots, encoding="utf-8")
         for path, text in error_documents(self.kb):
             target = site_dir / path
             target.parent.mkdir(parents=True, exist_ok=True)
