@@ -10,6 +10,7 @@ The shipped site is built once per session and served on 127.0.0.1 by a server t
 from __future__ import annotations
 
 import functools
+import http
 import html
 import http.server
 import json
@@ -319,3 +320,61 @@ def test_sitemap_robots_and_no_theme_template_published(site_dir, site_url):
         with pytest.raises(urllib.error.HTTPError) as missing:
             urllib.request.urlopen(site_url + published)
         assert missing.value.code == 404
+
+
+def _search(page, query: str) -> list[str]:
+    """Type `query` in the header's search dialog; the result paths, once the (debounced) search settled."""
+    if not page.locator("dialog.ekb-search[open]").count():
+        page.click(".ekb-search-button")
+    page.fill(".ekb-search-input", query)
+    page.wait_for_function("""(query) => document.querySelector('.ekb-search-input').value === query &&
+        document.querySelector('.ekb-search-status').textContent !== 'Searching…'""", arg=query, timeout=15000)
+    page.wait_for_timeout(300)
+    return page.eval_on_selector_all(".ekb-search-result a", "links => links.map(link => new URL(link.href).pathname)")
+
+
+def test_header_search_puts_error_pages_first_for_their_type_code_and_status(visit, site_url):
+    errors = json.loads(urllib.request.urlopen(site_url + "errors.json").read())["errors"]
+    error_urls = {entry["url"] for entry in errors}
+    reader = visit()
+    reader.open(site_url)
+    page = reader.page
+    wrong = []
+
+    def expect_first(query: str, wanted: set[str], count: int = 1):
+        found = _search(page, query)
+        if not found or not set(found[:count]) <= wanted:
+            wrong.append(f"{query!r}: expected {sorted(wanted)[:3]} first, got {found[:count + 2]}")
+        seen_other = False
+        for path in found:   # no page that is not an error's comes before an error page
+            if path not in error_urls:
+                seen_other = True
+            elif seen_other:
+                wrong.append(f"{query!r}: a page that is not an error's ranks above {path}: {found}")
+                break
+
+    for field in ("error_type", "error_code"):
+        values = [entry["signature"].get(field) for entry in errors]
+        for value in sorted({value for value in values if value}):
+            expect_first(value, {entry["url"] for entry in errors if entry["signature"].get(field) == value})
+    statuses = {}
+    for entry in errors:
+        if entry["signature"].get("http_status"):
+            statuses.setdefault(entry["signature"]["http_status"], set()).add(entry["url"])
+    for status, pages in statuses.items():
+        phrase = http.HTTPStatus(status).phrase if status in http.HTTPStatus._value2member_map_ else None
+        if phrase:
+            expect_first(phrase, {url for code, urls in statuses.items() if http.HTTPStatus._value2member_map_.get(code)
+                                  and http.HTTPStatus(code).phrase == phrase for url in urls}, min(len(pages), 3))
+    expect_first("model not found", {url for url in error_urls if url.endswith("/model-not-found/")}, 3)
+    assert not wrong, "\n".join(wrong)
+
+
+def test_a_search_that_finds_nothing_offers_the_paste_box(visit, site_url):
+    reader = visit()
+    reader.open(site_url + ERROR_PAGE)
+    page = reader.page
+    assert _search(page, "☃☃☃") == []
+    page.click(".ekb-search-status a.ekb-search-paste")
+    page.wait_for_url(site_url + "#paste")
+    page.wait_for_selector(".ekb-paste[data-ready='yes']", timeout=15000)

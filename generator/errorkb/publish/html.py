@@ -33,7 +33,7 @@ from markupsafe import Markup
 from mkdocs.utils import get_relative_url
 
 from . import markup
-from .display import PLATFORM_NAMES
+from .display import PLATFORM_NAMES, http_status_text
 from .render import TEMPLATES_DIR, describe_scenario
 
 
@@ -175,6 +175,7 @@ class ErrorPageRenderer:
         self.environment.filters.update(inline=inline_html, prose=prose_html, bullets=list_html,
                                         code_block=self.code_block)
         self.environment.globals["OUTPUT_CLASSES"] = markup.OUTPUT_CLASSES
+        self.environment.globals["http_status_text"] = http_status_text
         self.template = self.environment.get_template("error.html.j2")
 
     def code_block(self, value, language: str = "", search_weight: int | None = None, searched: bool = True,

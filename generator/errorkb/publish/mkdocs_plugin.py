@@ -50,6 +50,7 @@ class ErrorkbConfig(Config):
 
 
 SEARCH_SCRIPT = "assets/errorkb/search.js"
+NOT_SEARCHED = {"all-errors.md", "tags.md"}   # lists that repeat what the error pages say: kept out of the index
 
 
 class ErrorkbPlugin(BasePlugin[ErrorkbConfig]):
@@ -159,7 +160,7 @@ class ErrorkbPlugin(BasePlugin[ErrorkbConfig]):
         """Once an error page is written, let go of its HTML, so that a build holds few pages at a time."""
         if page.file.src_uri in self.error_pages:
             page.content = ""
-        if self.indexer is not None:
+        if self.indexer is not None and page.file.src_uri not in NOT_SEARCHED:
             self.indexer.add(output, page.url)
         return output
 

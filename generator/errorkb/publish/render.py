@@ -29,7 +29,7 @@ from ..diagnostics import RULES
 from ..kb import ErrorEntry, KnowledgeBase, allied_providers
 from ..kb.schema import load_schema
 from ..search import MATCHER_JS, index_for
-from .display import FREQUENCY_RANK, PLATFORM_NAMES
+from .display import FREQUENCY_RANK, PLATFORM_NAMES, http_status_text
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 ASSETS_DIR = Path(__file__).parent / "assets"
@@ -84,6 +84,7 @@ def make_environment() -> jinja2.Environment:
         trim_blocks=False,
     )
     environment.globals["OUTPUT_CLASSES"] = markup.OUTPUT_CLASSES
+    environment.globals["http_status_text"] = http_status_text
     environment.filters.update(inline=markup.inline, prose=_prose, bullets=_bullets, code_block=markup.code_block,
                                code_span=markup.code_span, html_text=markup.html_text, url=_url, link=_link)
     return environment
