@@ -1,4 +1,5 @@
-"""Shared test helpers: a throwaway errors/ tree built from the fixtures, and running the errorkb CLI in-process."""
+"""Shared test helpers: a throwaway errors/ tree built from the fixtures, running the errorkb CLI in-process, and
+one Chromium (Playwright) per test process: Playwright's sync API cannot run two at once."""
 
 from __future__ import annotations
 
@@ -68,3 +69,20 @@ def load_vectors() -> list[dict]:
         for vector in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
             vectors.append({**vector, "file": path.relative_to(VECTORS).as_posix()})
     return vectors
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium, launched once per test process and shared by every browser test."""
+    from playwright.sync_api import sync_playwright
+
+    executable = require_tool("chromium", CHROMIUM)
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()

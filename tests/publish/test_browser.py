@@ -59,14 +59,8 @@ def hostile_url(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    chromium = require_tool("chromium", CHROMIUM)
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=chromium, args=LAUNCH_ARGS)
-        yield instance
-        instance.close()
+def browser(chromium):
+    return chromium   # one Chromium per test process (tests/conftest.py), shared with test_published_site.py
 
 
 @pytest.fixture
@@ -87,7 +81,7 @@ def _paste(page, text: str) -> dict:
     return page.evaluate("""() => {
         const results = document.querySelector('#ekb-paste-results');
         return {
-            ids: Array.from(results.querySelectorAll('li[data-id]')).map(li => li.dataset.id),
+            ids: Array.from(results.querySelectorAll(':scope > ol.ekb-matches > li[data-id]')).map(li => li.dataset.id),
             noMatch: results.querySelector('.ekb-no-match') ? results.querySelector('.ekb-no-match').textContent : null,
             request: results.querySelector('a.ekb-request') ? results.querySelector('a.ekb-request').href : null,
             guide: results.querySelector('.ekb-contribute') ? results.querySelector('.ekb-contribute').textContent : null,
@@ -122,9 +116,104 @@ openai.AuthenticationError: Error code: 401 - {'error': {'message': 'Incorrect A
 def test_unrelated_log_gets_no_match_and_how_to_contribute(home):
     shown = _paste(home, "npm ERR! code ERESOLVE\nnpm ERR! ERESOLVE unable to resolve dependency tree")
     assert shown["ids"] == []
-    assert shown["noMatch"] == "No error in errorkb matches this text."
+    assert shown["noMatch"].startswith("No page matches this text. errorkb covers ")
+    assert " errors from 7 APIs (Anthropic, Azure OpenAI," in shown["noMatch"] and "site search" in shown["noMatch"]
     assert "errors/<provider>/<slug>.yaml" in shown["guide"]
     assert shown["request"].startswith("https://github.com/errorkb/errorkb/issues/new?title=Add%20error%3A%20npm")
+
+
+def _issue_title(request_url: str) -> str:
+    from urllib.parse import parse_qs, urlparse
+
+    return parse_qs(urlparse(request_url).query)["title"][0]
+
+
+def test_the_ask_link_carries_the_error_line_masked_and_no_key(home):
+    key = "sk-proj-Zq8vR2mW5tY7uI9oP1aS3dF6gH4jK0lX"
+    shown = _paste(home, f"""Traceback (most recent call last):
+  File "/srv/app/run.py", line 12, in <module>
+    OPENAI_API_KEY={key} python app.py
+frobnicate.WidgetFailure: the widget exploded while reading token {key}""")
+    assert shown["ids"] == []
+    title = _issue_title(shown["request"])
+    assert title.startswith("Add error: frobnicate.WidgetFailure: the widget exploded"), title
+    assert key not in title and "Zq8vR2mW5tY7" not in title and "Traceback" not in title
+    assert key not in shown["request"]
+
+
+def test_results_show_their_quick_fix_and_no_score(home):
+    quick_fix = yaml.safe_load((REPO / "errors" / "openai" / "invalid-api-key.yaml").read_text())["quick_fix"]
+    _paste(home, "openai.AuthenticationError: Error code: 401 - Incorrect API key provided: sk-proj-****abcd")
+    first = home.locator("#ekb-paste-results > ol.ekb-matches > li").first
+    first.locator(".ekb-quick").filter(has_text="Quick fix:").wait_for(timeout=10000)
+    assert first.locator(".ekb-quick").inner_text() == "Quick fix: " + quick_fix.replace("`", "")
+    assert "score" not in home.inner_text("#ekb-paste-results")
+
+
+@pytest.mark.parametrize("paste, status, fits", [
+    ("openai.RateLimitError: Error code: 429", "HTTP 429, OpenAI", "openai/rate-limit"),
+    ("curl: (22) The requested URL returned error: HTTP 401", "HTTP 401", "anthropic/invalid-api-key"),
+])
+def test_partial_evidence_offers_the_pages_that_fit_it(home, paste, status, fits):
+    shown = _paste(home, paste)
+    assert shown["ids"] == []
+    home.wait_for_selector("#ekb-paste-results .ekb-candidates li", timeout=10000)
+    assert f"Pages that fit part of it ({status}):" in home.inner_text("#ekb-paste-results .ekb-partial")
+    offered = home.eval_on_selector_all(".ekb-candidates li[data-id]", "items => items.map(li => li.dataset.id)")
+    assert fits in offered and len(offered) <= 5
+
+
+def test_the_status_line_announces_the_result_once_typing_settles(home):
+    home.evaluate("""() => {
+        window.ekbAnnounced = [];
+        new MutationObserver(() => window.ekbAnnounced.push(document.querySelector('.ekb-paste-status').textContent))
+            .observe(document.querySelector('.ekb-paste-status'), {childList: true, characterData: true, subtree: true});
+    }""")
+    home.click("#ekb-paste-input")
+    home.keyboard.type("anthropic.OverloadedError: Error code: 529 Overloaded", delay=15)
+    home.wait_for_function("() => window.ekbAnnounced.length > 0", timeout=10000)
+    home.wait_for_timeout(1000)
+    assert home.evaluate("window.ekbAnnounced") == ["1 page matches."]
+
+
+def test_the_home_page_says_what_to_do_without_javascript(site_url):
+    page = urllib.request.urlopen(site_url, timeout=10).read().decode()
+    noscript = page[page.index("<noscript>"):page.index("</noscript>")]
+    assert "needs JavaScript" in noscript and 'href="./all-errors/"' in noscript
+
+
+def test_a_deep_link_puts_the_cursor_in_the_paste_box(browser, site_url):
+    page = browser.new_page()
+    page.goto(site_url + "#paste")
+    page.wait_for_selector(".ekb-paste[data-ready='yes']", timeout=15000)
+    page.wait_for_timeout(600)   # after the theme has settled
+    assert page.evaluate("document.activeElement.id") == "ekb-paste-input"
+    page.close()
+
+
+def test_keyboard_only_paste_flow(browser, site_url):
+    """From the top of any page: Tab to the paste link, Enter, type, Tab to the first result, Enter."""
+    page = browser.new_page()
+    page.goto(site_url + "anthropic/overloaded/")
+    presses = 0
+    on_link = "document.activeElement.classList.contains('ekb-paste-link')"
+    while presses < 5 and not page.evaluate(on_link):
+        page.keyboard.press("Tab")
+        presses += 1
+    assert page.evaluate(on_link), f"not reached after {presses} Tab presses"
+    assert presses <= 2   # the theme's skip link, then the paste link
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".ekb-paste[data-ready='yes']", timeout=15000)
+    page.wait_for_function("() => document.activeElement.id === 'ekb-paste-input'", timeout=5000)
+    page.keyboard.insert_text("anthropic.OverloadedError: Error code: 529 - {'type': 'error', 'error': "
+                              "{'type': 'overloaded_error', 'message': 'Overloaded'}}")
+    page.wait_for_selector("#ekb-paste-results > ol.ekb-matches > li[data-id='anthropic/overloaded']", timeout=10000)
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == page.inner_text(
+        "#ekb-paste-results > ol.ekb-matches > li a")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/anthropic/overloaded/")
+    page.close()
 
 
 @pytest.fixture(scope="module")

@@ -60,6 +60,7 @@ def _html(page: str) -> _Reader:
 
 
 BASE_TAGS = None
+JUMP_LIST = ("#signature", "#quick-fix", "#copy-paste-commands", "#platform-specific-fixes", "#faq")
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -93,6 +94,7 @@ def test_any_valid_text_renders_literally_and_injects_nothing(tmp_path, values):
         assert not any(name.startswith("on") or name in ("style", "autofocus", "tabindex") for name in attrs), attrs
         assert not (attrs.get("href") or "").strip().lower().startswith(("javascript:", "data:")), attrs
         if tag == "a":
-            links = ("index.md", "slow-down.md", *(source["url"] for source in document["sources"]))
+            links = ("index.md", "slow-down.md", *(source["url"] for source in document["sources"]),
+                     *(f"../tags.md#tag-{tag}" for tag in document["tags"]), *JUMP_LIST)
             assert attrs.get("href") in links or attrs.get("class") == "headerlink", attrs
     assert " ".join(reader.h1.split()).removesuffix(" ¶") == " ".join(document["title"].split())

@@ -16,7 +16,7 @@ from errorkb.publish.render import nav_for, render_pages
 from errorkb.project import load_project
 from errorkb.publish.site import build_site
 
-SECTIONS = ["## Signature", '!!! tip "Quick fix"', "Last updated", "## What this error means", "## Why this happens",
+SECTIONS = ["## Signature", 'id="quick-fix"', "Last updated", "## What this error means", "## Why this happens",
             "## Common causes", "## Quick fixes", "## Copy-paste commands", "## Platform-specific fixes",
             "## Real-world fixes", "## Step-by-step troubleshooting", "## How to prevent it", "## Related errors",
             "## FAQ"]
@@ -31,7 +31,7 @@ def test_error_page_shows_every_section_in_order():
     for text in ["401 Demo token rejected", "`auth_error`", "`bad_token`",
                  "Create a new token and export it as `DEMO_TOKEN`.",
                  "A second paragraph explains more", "### Check that the token is set", "```bash",
-                 "Output to expect:", "DEMO_TOKEN is set (24 characters)", "<code>token-set</code>",
+                 "Output to expect", "DEMO_TOKEN is set (24 characters)", "<code>token-set</code>",
                  "### Docker", "### Windows", "[Demo API slow down](slow-down.md)",
                  "### Does the token expire?", "2026-01-15"]:
         assert text in page, text
@@ -121,12 +121,20 @@ def test_hostile_yaml_shows_literally_and_injects_nothing(hostile_site):
             assert not any("alert(" in (value or "") for value in attrs.values()), (tag, attrs)
         if tag == "a":
             assert not (attrs.get("href") or "").startswith("javascript:"), attrs
-    scripts = re.findall(r"<script[^>]*>(.*?)</script>", html, re.DOTALL)
-    assert not any("alert(" in script for script in scripts)
-    assert "<title>&lt;script&gt;alert(1)&lt;/script&gt; - errorkb</title>" in html
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, re.DOTALL)
+    assert not any("alert(" in script for attributes, script in scripts if "application/ld+json" not in attributes)
+    # Search engines' data (JSON-LD) holds the hostile text as data: one element, which parses back to it.
+    data = [script for attributes, script in scripts if "application/ld+json" in attributes]
+    assert len(data) == 1 and "<" not in data[0] and len(re.findall(r"<script", html)) == len(scripts)
+    graph = json.loads(data[0])["@graph"]
+    assert graph[0]["headline"] == "<script>alert(1)</script>"
+    faq = {item["name"]: item["acceptedAnswer"]["text"] for item in graph[2]["mainEntity"]}
+    assert faq["Does </script><!-- end the JSON-LD?"] == ("No: <!-- and </script> stay inside their string. "
+                                                          "</SCRIPT ><script>alert(11)</script>")
+    assert "<title>&lt;script&gt;alert(1)&lt;/script&gt;: *bold* _em_" in html
     description = re.search(r'<meta name="description" content="([^"]*)"', html).group(1)
-    assert description == "Ends the attribute &#34;&gt;&lt;script&gt;alert(4)&lt;/script&gt; and more" or \
-        description == "Ends the attribute &quot;&gt;&lt;script&gt;alert(4)&lt;/script&gt; and more"
+    assert description.startswith("*bold* _em_ | pipe [link](http://x) &lt;b&gt;tag&lt;/b&gt;")
+    assert description.endswith("Ends the attribute &quot;&gt;&lt;script&gt;alert(4)&lt;/script&gt; and more")
 
 
 def test_characters_above_the_bmp_cannot_break_out_of_the_front_matter(hostile_site):
@@ -142,7 +150,8 @@ def test_characters_above_the_bmp_cannot_break_out_of_the_front_matter(hostile_s
         assert "onfocus" not in attrs and "autofocus" not in attrs, (tag, attrs)
         assert not (attrs.get("href") or "").startswith("javascript:"), (tag, attrs)
     assert "<title>OpenAI API key missing 🔑" in html
-    assert 'content="Emoji 😀 in the summary [click](javascript:alert(10)) too"' in html
+    assert ('content="401 Demo token 🔑 rejected [click me](javascript:alert(9)). '
+            'Emoji 😀 in the summary [click](javascript:alert(10)) too"') in html
 
 
 def test_front_matter_that_does_not_read_back_fails_loudly():
@@ -176,7 +185,8 @@ def test_render_writes_pages_to_a_folder_without_mkdocs(demo_tree, capsys):
     assert (status, err) == (0, "")
     out_dir = Path("out") / "docs"
     assert (Path("out") / "mkdocs.yml").is_file()
-    assert (out_dir / "demo" / "bad-token.md").read_text().startswith("---\ntitle: \"Demo API bad token\"")
+    assert (out_dir / "demo" / "bad-token.md").read_text().startswith(
+        "---\ntitle: \"Demo API bad token: 401 Demo token rejected\"")
     assert (out_dir / "demo" / "index.md").is_file() and (out_dir / "index.md").is_file()
     assert (out_dir / "contributing.md").is_file() and (out_dir / "format.md").is_file()
     assert json.loads((out_dir / "errors.json").read_text())["errors"][1]["id"] == "demo/slow-down"

@@ -143,7 +143,8 @@ def test_serve_rebuilds_only_what_an_edit_touches(demo_tree):
         for shown_in in ("demo/slow-down/", "demo/", "errors.json", "api/demo/bad-token.json", "match-index.json"):
             assert "Demo API token refused" in _get(base + shown_in), shown_in
         text = log.read_text()
-        assert "Rebuilt 4 pages for demo/bad-token" in text   # the page, its related error, provider page, home page
+        # the page, its related error, and the pages that list it: provider, home, all errors, tags
+        assert "Rebuilt 6 pages for demo/bad-token" in text
         assert text.count("Documentation built") == 1           # no full build
         new_entry = _wait_for(lambda: _get(base + "pagefind/pagefind-entry.json"), lambda entry: entry != search_entry)
         assert new_entry != search_entry, "the search index was not rebuilt after the edit"

@@ -33,7 +33,7 @@ from markupsafe import Markup
 from mkdocs.utils import get_relative_url
 
 from . import markup
-from .display import PLATFORM_NAMES
+from .display import PLATFORM_NAMES, http_status_text
 from .render import TEMPLATES_DIR, describe_scenario
 
 
@@ -174,15 +174,17 @@ class ErrorPageRenderer:
                                               keep_trailing_newline=True)
         self.environment.filters.update(inline=inline_html, prose=prose_html, bullets=list_html,
                                         code_block=self.code_block)
+        self.environment.globals["OUTPUT_CLASSES"] = markup.OUTPUT_CLASSES
+        self.environment.globals["http_status_text"] = http_status_text
         self.template = self.environment.get_template("error.html.j2")
 
     def code_block(self, value, language: str = "", search_weight: int | None = None, searched: bool = True,
-                   search_meta: str | None = None) -> Markup:
+                   search_meta: str | None = None, classes: tuple[str, ...] = ()) -> Markup:
         """A fenced code block as the site's Markdown extensions render it (highlighting included).  For the
         search index, its outer element can carry a weight (`search_weight`: Pagefind's data-pagefind-weight, 1
         plain text, 10 the most), be kept out (`searched`), or give its text as a result field (`search_meta`)."""
         self.code_markdown.reset()
-        block = self.code_markdown.convert(str(markup.code_block(value, language)))
+        block = self.code_markdown.convert(str(markup.code_block(value, language, classes)))
         if search_weight is not None:
             block = re.sub(r"^<([a-z]+)", rf'<\1 data-pagefind-weight="{int(search_weight)}"', block, count=1)
         if search_meta is not None:
@@ -204,5 +206,6 @@ class ErrorPageRenderer:
                    for path, title, summary in page.related]
         content = self.template.render(e=page.data, provider=page.provider, heading=headings,
                                        provider_url=self.link(page.provider_path, page.path), related=related,
+                                       tags_url=self.link("tags.md", page.path),
                                        platform_names=PLATFORM_NAMES, describe_scenario=describe_scenario)
         return content.strip() + "\n", headings.nested()

@@ -118,12 +118,18 @@ def paragraphs(value) -> list[Markup]:
     return [inline(paragraph) for paragraph in split_paragraphs(value)]
 
 
-def code_block(value, language: str = "") -> Markup:
-    """A fenced code block showing `value` verbatim."""
+# An expected-output block: styled apart from commands, and without the theme's copy button (Material's no-copy).
+OUTPUT_CLASSES = ("no-copy", "ekb-output")
+
+
+def code_block(value, language: str = "", classes: tuple[str, ...] = ()) -> Markup:
+    """A fenced code block showing `value` verbatim; `classes` (names of our own, never from YAML) go on the
+    block's outer element."""
     body = str(value).rstrip("\n")
     longest = max((len(run) for run in re.findall(r"`+", body)), default=0)
     fence = "`" * max(3, longest + 1)
-    return Markup(f"{fence}{language}\n{body}\n{fence}")
+    info = "{ " + " ".join(["." + (language or "text"), *("." + name for name in classes)]) + " }" if classes else language
+    return Markup(f"{fence}{info}\n{body}\n{fence}")
 
 
 def plain(value) -> str:

@@ -7,7 +7,9 @@ adds the generated pages as generated files (nothing is written into docs/), poi
 page's edit link at its YAML file, builds the navigation from index pages only (home, one page
 per provider, hand-written pages), and makes `mkdocs serve` rebuild when a file under errors/
 changes.  After the build it writes each error's whole record as api/<provider>/<slug>.json beside
-errors.json, the index that points to them.
+errors.json, the index that points to them, and robots.txt.  Each error page's context gets `errorkb_jsonld`
+(schema.org data, escaped for a <script> element), and the theme's environment the paste box and the most
+common errors for the 404 page.
 
 Index pages (home, providers, format) go through Markdown like any page.  An error page's file
 holds only its front matter: its HTML comes from publish.html, rendered on every core by
@@ -41,13 +43,13 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.toc import get_toc
 
-from ..kb import KnowledgeBase, ValidationFailed, load_knowledge_base
+from ..kb import ErrorEntry, KnowledgeBase, ValidationFailed, load_knowledge_base
 from ..search.shards import SHARDS_PATH
 from .parallel import PageRendering, page_inputs
 from .search_index import SearchIndexer, SearchIndexError
-from .render import (error_document, error_document_path, error_documents, error_front_matter, index_json,
-                     match_files, nav_for, page_dates, page_path, render_index_pages, site_files,
-                     SHARD_MATCH_INDEX_FROM)
+from .render import (SHARD_MATCH_INDEX_FROM, coverage, error_document, error_document_path, error_documents,
+                     error_front_matter, index_json, json_ld, match_files, most_common, nav_for, new_issue_url,
+                     page_dates, page_path, paste_box_html, render_index_pages, script_json, site_files)
 
 log = logging.getLogger("mkdocs.plugins.errorkb")
 
@@ -65,6 +67,7 @@ class ErrorkbConfig(Config):
 
 
 SEARCH_SCRIPT = "assets/errorkb/search.js"
+NOT_SEARCHED = {"all-errors.md", "tags.md"}   # lists that repeat what the error pages say: kept out of the index
 
 
 class ErrorkbPlugin(BasePlugin[ErrorkbConfig]):
@@ -75,7 +78,7 @@ class ErrorkbPlugin(BasePlugin[ErrorkbConfig]):
         self._given: tuple[Path, KnowledgeBase | None] | None = None
         self.page_dates: dict[str, str] = {}
         self.rendering: PageRendering | None = None
-        self.error_pages: set[str] = set()
+        self.error_pages: dict[str, ErrorEntry] = {}
         self.indexer: SearchIndexer | None = None
         self.built: tuple | None = None   # (config, files, nav, env) of the last build, for rebuild_errors
         self.built_nav = None
@@ -125,7 +128,7 @@ class ErrorkbPlugin(BasePlugin[ErrorkbConfig]):
             generated_file = files.get_file_from_path(page_path(entry))
             generated_file.edit_uri = posixpath.join(*Path(os.path.relpath(entry.path.resolve(), docs_dir)).parts)
         self.page_dates = page_dates(self.kb)
-        self.error_pages = {page_path(entry) for entry in self.kb.errors}
+        self.error_pages = {page_path(entry): entry for entry in self.kb.errors}
         self._close_rendering()
         self.rendering = PageRendering(config.markdown_extensions, config.mdx_configs, config.use_directory_urls)
         self.rendering.start(page_inputs(self.kb))
@@ -139,8 +142,18 @@ class ErrorkbPlugin(BasePlugin[ErrorkbConfig]):
         return files
 
     def on_env(self, env, config, files):
+        """What the theme's 404 page shows beside its links (the paste box and the most common errors); and, for
+        rebuild_errors, what MkDocs built."""
+        self._theme_globals(env, config)
         self.built = (config, files, self.built_nav, env)
         return env
+
+    def _theme_globals(self, env, config) -> None:
+        assert self.kb is not None
+        issue_url, covers = new_issue_url(config.repo_url), coverage(self.kb)
+        env.globals["errorkb_paste_box"] = lambda site_root: paste_box_html(site_root, issue_url, covers)
+        env.globals["errorkb_popular"] = [{"title": entry.data["title"], "url": entry.url,
+                                           "signature": entry.data["signature"]["text"]} for entry in most_common(self.kb)]
 
     def on_nav(self, nav, config, files):
         self.built_nav = nav
@@ -167,19 +180,28 @@ class ErrorkbPlugin(BasePlugin[ErrorkbConfig]):
             assert self.rendering is not None
             page.content, toc_tokens = self.rendering.take(page.file.src_uri)
             page.toc = get_toc(toc_tokens)
+            if config.site_url:
+                entry = self.error_pages[page.file.src_uri]
+                provider = self.kb.providers[entry.provider]
+                site_url = config.site_url.rstrip("/") + "/"
+                context["errorkb_jsonld"] = script_json(json_ld(entry, provider.name, config.site_name, site_url))
         return context
 
     def on_post_page(self, output, page, config):
         """Once an error page is written, let go of its HTML, so that a build holds few pages at a time."""
         if page.file.src_uri in self.error_pages:
             page.content = ""
-        if self.indexer is not None:
+        if self.indexer is not None and page.file.src_uri not in NOT_SEARCHED:
             self.indexer.add(output, page.url)
         return output
 
     def on_post_build(self, config):
         self._close_rendering()
         site_dir = Path(config.site_dir)
+        robots = "User-agent: *\nAllow: /\n"
+        if config.site_url:
+            robots += f"Sitemap: {config.site_url.rstrip('/')}/sitemap.xml\n"
+        (site_dir / "robots.txt").write_text(robots, encoding="utf-8")
         for path, text in error_documents(self.kb):
             target = site_dir / path
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -233,6 +255,8 @@ class ErrorkbPlugin(BasePlugin[ErrorkbConfig]):
             touched.update(new[eid].data.get("related", []))
         touched &= set(new)
         self.kb = kb
+        self.error_pages = {page_path(entry): entry for entry in kb.errors}
+        self._theme_globals(env, config)
         pages = []
         error_paths = set()
         for eid in sorted(touched):

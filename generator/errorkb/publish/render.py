@@ -30,7 +30,7 @@ from ..kb import ErrorEntry, KnowledgeBase, allied_providers
 from ..kb.schema import load_schema
 from ..search import MATCHER_JS, index_for
 from ..search.shards import shard_index
-from .display import FREQUENCY_RANK, PLATFORM_NAMES
+from .display import FREQUENCY_RANK, PLATFORM_NAMES, http_status_text
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 ASSETS_DIR = Path(__file__).parent / "assets"
@@ -84,6 +84,8 @@ def make_environment() -> jinja2.Environment:
         keep_trailing_newline=True,
         trim_blocks=False,
     )
+    environment.globals["OUTPUT_CLASSES"] = markup.OUTPUT_CLASSES
+    environment.globals["http_status_text"] = http_status_text
     environment.filters.update(inline=markup.inline, prose=_prose, bullets=_bullets, code_block=markup.code_block,
                                code_span=markup.code_span, html_text=markup.html_text, url=_url, link=_link)
     return environment
@@ -102,6 +104,20 @@ def describe_scenario(scenario: dict) -> Markup:
 
 class RenderError(Exception):
     """A page could not be rendered safely; the message names the page and why."""
+
+
+# Pages of the site's own whose URL a provider folder of that name would take.
+RESERVED_PAGES = {"tags", "all-errors", "format", "contributing", "api", "assets", "pagefind", "match"}
+DESCRIPTION_LENGTH = 160
+
+
+def shorten(text: str, limit: int = DESCRIPTION_LENGTH) -> str:
+    """`text` on one line, cut at a word before `limit` characters (with an ellipsis) when longer."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit - 1].rsplit(" ", 1)[0].rstrip(",;:.")
+    return cut + "…"
 
 
 # Characters YAML does not allow unescaped in a stream (C1 controls, DEL, BOM, non-characters), and
@@ -244,8 +260,45 @@ def new_issue_url(repo_url: str | None) -> str:
 
 
 def error_meta(entry: ErrorEntry) -> dict:
-    """An error page's front matter: what themes show as its title and description, and its tags."""
-    return {"title": entry.data["title"], "description": entry.data["summary"], "tags": [entry.data["signature"]["text"]]}
+    """An error page's front matter: what themes show as its title and description, and its tags.  The title and
+    the description carry the signature, the text people paste into a search engine."""
+    title, signature = entry.data["title"], entry.data["signature"]["text"]
+    if signature.casefold() not in title.casefold():
+        title = f"{title}: {signature}"
+    separator = " " if signature.rstrip()[-1:] in ".!?" else ". "
+    description = shorten(signature + separator + markup.plain(entry.data["summary"]))
+    return {"title": title, "description": description, "tags": [signature]}
+
+
+def json_ld(entry: ErrorEntry, provider_name: str, site_name: str, site_url: str) -> dict:
+    """What search engines read of an error page (schema.org): a TechArticle, its breadcrumbs (site, provider,
+    error) and its FAQ as an FAQPage.  `site_url` is the site's absolute URL, ending in "/"."""
+    page_url = site_url + entry.url
+    article = {"@type": "TechArticle", "headline": entry.data["title"], "url": page_url,
+               "description": markup.plain(entry.data["summary"]), "dateModified": entry.data["updated"],
+               "about": entry.data["signature"]["text"], "keywords": ", ".join(entry.data["tags"]),
+               "inLanguage": "en"}
+    crumbs = [(site_name, site_url), (provider_name, f"{site_url}{entry.provider}/"), (entry.data["title"], page_url)]
+    breadcrumbs = {"@type": "BreadcrumbList",
+                   "itemListElement": [{"@type": "ListItem", "position": position, "name": name, "item": url}
+                                       for position, (name, url) in enumerate(crumbs, start=1)]}
+    graph = [article, breadcrumbs]
+    if entry.data.get("faq"):
+        graph.append({"@type": "FAQPage", "url": page_url, "mainEntity": [
+            {"@type": "Question", "name": markup.plain(item["question"]),
+             "acceptedAnswer": {"@type": "Answer", "text": markup.plain(item["answer"])}}
+            for item in entry.data["faq"]]})
+    return {"@context": "https://schema.org", "@graph": graph}
+
+
+_SCRIPT_UNSAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def script_json(data) -> Markup:
+    """`data` as JSON to place inside a <script> element: no <, > or & appears (each is a JSON escape), so no
+    value can close the element (</script>) or open a comment (<!--), and the JSON reads back the same."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=False)
+    return Markup("".join(_SCRIPT_UNSAFE.get(ch, ch) for ch in text))
 
 
 def error_front_matter(entry: ErrorEntry) -> str:
@@ -254,6 +307,25 @@ def error_front_matter(entry: ErrorEntry) -> str:
     page = f"{front_matter(error_meta(entry))}\n"
     check_front_matter(page, error_meta(entry), entry.source)
     return page
+
+
+def coverage(kb: KnowledgeBase) -> str:
+    """What the knowledge base covers, in a phrase: "70 errors from 7 APIs (OpenAI, ...) and 8 tools (Aider, ...)"."""
+    apis = sorted((p.name for p in kb.providers.values() if not p.is_tool), key=str.casefold)
+    tools = sorted((p.name for p in kb.providers.values() if p.is_tool), key=str.casefold)
+    count = len(kb.errors)
+    text = f"{count} error{'s' * (count != 1)} from {len(apis)} API{'s' * (len(apis) != 1)} ({', '.join(apis)})"
+    if tools:
+        text += f" and {len(tools)} tool{'s' * (len(tools) != 1)} ({', '.join(tools)})"
+    return text
+
+
+def paste_box_html(site_root: str, issue_url: str, covers: str) -> Markup:
+    """The paste box's markup (paste.js runs it), for the home page and the 404 page; `site_root` is the URL of the
+    site's root from the page that shows it, ending in "/"; `covers`, what the site covers (coverage)."""
+    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True)
+    return Markup(environment.get_template("paste_box.html.j2").render(site_root=site_root, new_issue_url=issue_url,
+                                                                       covers=covers).strip())
 
 
 def render_pages(kb: KnowledgeBase, repo_url: str | None = None) -> dict[str, str]:
@@ -286,10 +358,15 @@ def render_index_pages(kb: KnowledgeBase, repo_url: str | None = None,
     pages: dict[str, str] = {}
     links = _provider_links(kb)
     for slug, provider in sorted(kb.providers.items()):
+        if slug in RESERVED_PAGES:
+            raise RenderError(f"{provider.path}: the provider folder {slug!r} would replace the site's {slug}/ page; "
+                              "rename the folder")
         entries = sorted(kb.errors_of(slug), key=lambda e: e.data["title"].casefold())
         kind = "" if provider.is_tool else " API"
-        description = f"{provider.name}{kind} errors: " + "; ".join(e.data["signature"]["text"] for e in entries[:20])
-        meta = {"title": f"{provider.name} errors", "description": description}
+        count = f"{len(entries)} {provider.name}{kind} error{'s' if len(entries) != 1 else ''}"
+        description = shorten(f"{count} explained, each with a quick fix and commands checked against a mock: "
+                              f"{markup.plain(provider.data.get('description', ''))}")
+        meta = {"title": f"{provider.name}{kind} errors", "description": description}
         pages[f"{slug}/index.md"] = _page(provider_template, meta, str(provider.path), provider=provider.data,
                                           entries=entries, is_tool=provider.is_tool, linked=links[slug])
 
@@ -301,7 +378,22 @@ def render_index_pages(kb: KnowledgeBase, repo_url: str | None = None,
     meta = {"title": "Developer error messages explained",
             "description": "Developer error messages explained, with fixes and commands verified against API mocks."}
     pages["index.md"] = _page(home_template, meta, "the home page", apis=apis, tools=tools, counts=counts,
-                              total=len(kb.errors), common=most_common(kb), new_issue_url=new_issue_url(repo_url))
+                              total=len(kb.errors), common=most_common(kb),
+                              paste_box=paste_box_html("./", new_issue_url(repo_url), coverage(kb)))
+    names = {slug: provider.name for slug, provider in kb.providers.items()}
+    everything = sorted(kb.errors, key=lambda e: (names[e.provider].casefold(), e.data["title"].casefold()))
+    meta = {"title": "All errors",
+            "description": shorten(f"Every error errorkb explains, {len(kb.errors)} across {len(kb.providers)} "
+                                   "APIs and tools: the exact message, a quick fix and verified commands.")}
+    pages["all-errors.md"] = _page(environment.get_template("all_errors.md.j2"), meta, "the all-errors page",
+                                   entries=everything, names=names)
+    by_tag: dict[str, list[ErrorEntry]] = {}
+    for entry in everything:
+        for tag in entry.data["tags"]:
+            by_tag.setdefault(tag, []).append(entry)
+    meta = {"title": "Tags", "description": shorten("Error pages by tag: " + ", ".join(sorted(by_tag)))}
+    pages["tags.md"] = _page(environment.get_template("tags.md.j2"), meta, "the tags page",
+                             tags=sorted(by_tag.items()))
     pages["format.md"] = _tidy(environment.get_template("format.md.j2").render(sections=schema_sections(),
                                                                               rules=list(RULES.values())))
     return pages

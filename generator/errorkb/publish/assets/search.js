@@ -12,6 +12,8 @@
   var pagefind = null;
   var dialog = null;
   var shown = 0;
+  var RANKED = 20;   // results whose data is loaded and re-ranked (error pages first) ...
+  var SHOWN = 10;    // ... of which the first are shown
 
   function element(tag, attributes, text) {
     var node = document.createElement(tag);
@@ -57,16 +59,34 @@
   }
 
   function exactFirst(pages, query) {
-    // Pages whose signature holds the whole query come first, the shortest (closest) signature first; the rest
-    // keep Pagefind's order.  Two errors can share a sentence (Gemini repeats OpenAI's quota message).
+    // Error pages (those with a signature) come before every other page.  Among them, pages whose signature, error
+    // type, error code or HTTP status holds the whole query come first, the shortest (closest) such text first;
+    // the rest keep Pagefind's order.
+    // Two errors can share a sentence (Gemini repeats OpenAI's quota message).
     var wanted = normalized(query);
     function closeness(page) {
-      var signature = normalized(page.meta && page.meta.signature);
-      return signature && signature.indexOf(wanted) !== -1 ? signature.length : Infinity;
+      // The shortest of the page's signature, error type, error code and HTTP status that holds the query.
+      return ["signature", "error_type", "error_code", "status"].reduce(function (best, field) {
+        var text = normalized(page.meta && page.meta[field]);
+        return text && text.indexOf(wanted) !== -1 ? Math.min(best, text.length) : best;
+      }, Infinity);
     }
-    return pages.map(function (page, rank) { return {page: page, rank: rank, closeness: closeness(page)}; })
-      .sort(function (a, b) { return a.closeness - b.closeness || a.rank - b.rank; })
-      .map(function (entry) { return entry.page; });
+    function kind(page) { return page.meta && page.meta.signature ? 0 : 1; }
+    return pages.map(function (page, rank) {
+      return {page: page, rank: rank, kind: kind(page), closeness: closeness(page)};
+    }).sort(function (a, b) {
+      return a.kind - b.kind || a.closeness - b.closeness || a.rank - b.rank;
+    }).map(function (entry) { return entry.page; }).slice(0, SHOWN);
+  }
+
+  function noMatch(status) {
+    // No page matches: offer the paste box, which recognises a whole log, not only its words.
+    status.appendChild(document.createTextNode("No page matches. Try fewer words, or "));
+    var link = element("a", {"href": new URL("#paste", siteRoot).href, "class": "ekb-search-paste"},
+                       "paste the whole error on the home page");
+    link.addEventListener("click", function () { dialog.close(); });
+    status.appendChild(link);
+    status.appendChild(document.createTextNode(": it finds the page from a traceback or a log."));
   }
 
   function search(query) {
@@ -83,12 +103,13 @@
       return module.debouncedSearch(query, {}, 150);
     }).then(function (found) {
       if (found === null || asked !== shown) { return null; }   // a newer query took over
-      return Promise.all(found.results.slice(0, 10).map(function (result) { return result.data(); }));
+      return Promise.all(found.results.slice(0, RANKED).map(function (result) { return result.data(); }));
     }).then(function (pages) {
       if (!pages || asked !== shown) { return; }
       pages = exactFirst(pages, query);
       output.textContent = "";
-      status.textContent = pages.length ? "" : "No page matches. Try fewer words, or paste the whole error on the home page.";
+      status.textContent = "";
+      if (!pages.length) { noMatch(status); }
       pages.forEach(function (page) {
         var href = safeUrl(page.url);
         if (!href) { return; }
@@ -143,6 +164,11 @@
     var before = header.querySelector(".md-header__source");
     header.insertBefore(button, before);
   }
+
+  document.addEventListener("click", function (event) {
+    // Any element marked data-ekb-search (the 404 page's "Search the site" button) opens the dialog.
+    if (event.target.closest && event.target.closest("[data-ekb-search]")) { open(); }
+  });
 
   document.addEventListener("keydown", function (event) {
     var target = event.target;
