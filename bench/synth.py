@@ -113,7 +113,7 @@ signature:
   text: {_quoted(signature)}
   http_status: {status}
   error_code: {code}
-quick_fix: {_quoted(_prose(rng, 2))}
+quick_fix: {_quoted(_prose(rng, 2, 8, 16))}
 summary: {_quoted(_prose(rng, 1, 14, 24))}
 updated: "2026-{rng.randint(1, 11):02d}-{rng.randint(1, 28):02d}"
 what_it_means: {_block(_paragraphs(rng, 3), 2)}
