@@ -233,6 +233,14 @@ def needed_shards(core: dict, text: str) -> list[str]:
     return sorted(names)
 
 
+def index_per_error(index: dict) -> dict[str, dict]:
+    """By error id, an index holding only that error and everything the whole index holds about all errors (the
+    rules, hints, codes and types): for any paste, the error's score in it is its score in the whole index,
+    found without testing the other errors' patterns."""
+    common = {key: value for key, value in index.items() if key != "errors"}
+    return {eid: {**common, "errors": _columns([record])} for eid, record in _rows(index, index["providers"])}
+
+
 def merge_shards(core: dict, shards: list[dict]) -> dict:
     """An index of the core's errors and the shards' (each error once, in id order)."""
     found: dict[str, list] = {}
