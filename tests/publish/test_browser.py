@@ -211,8 +211,9 @@ def test_keyboard_only_paste_flow(browser, site_url):
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == page.inner_text(
         "#ekb-paste-results > ol.ekb-matches > li a")
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/anthropic/overloaded/")
+    page.keyboard.press("Enter")   # the theme's instant navigation may swap the page in without a load event
+    page.wait_for_function("() => location.pathname.endsWith('/anthropic/overloaded/') && "
+                           "document.querySelector('article h1').textContent.includes('overloaded')", timeout=15000)
     page.close()
 
 

@@ -178,6 +178,20 @@ def test_a_phone_reader_jumps_from_the_top_of_an_error_page_to_its_commands(visi
     assert 0 <= top < 200, top
 
 
+def test_the_long_lists_after_the_commands_stay_collapsed_until_asked_for(visit, site_url):
+    reader = visit("phone")
+    reader.open(site_url + ERROR_PAGE)
+    page = reader.page
+    steps = yaml.safe_load((REPO / "errors" / "openai" / "invalid-api-key.yaml").read_text())["troubleshooting"]
+    section = page.locator("#step-by-step-troubleshooting + details.ekb-more")
+    assert section.locator("summary").inner_text() == f"Show the {len(steps)} steps"
+    assert not section.locator("ol").is_visible()
+    section.locator("summary").click()
+    assert section.locator("ol").is_visible() and section.locator("ol > li").count() == len(steps)
+    for heading in ("real-world-fixes", "how-to-prevent-it"):
+        assert page.locator(f"#{heading} + details.ekb-more:not([open])").count() == 1, heading
+
+
 def test_the_quick_fix_is_the_largest_text_after_the_title(visit, site_url):
     reader = visit("phone")
     reader.open(site_url + ERROR_PAGE)

@@ -1,4 +1,5 @@
-"""How enumerated values are shown to readers: platform names, the order of frequencies, HTTP statuses."""
+"""How enumerated values are shown to readers: platform names, the order of frequencies, HTTP statuses, the
+summary of a collapsed list."""
 
 import http
 
@@ -16,3 +17,9 @@ def http_status_text(code) -> str:
         return f"{int(code)} {http.HTTPStatus(int(code)).phrase}"
     except ValueError:
         return str(code)
+
+
+def show_more(items, one: str, many: str) -> str:
+    """The summary of a collapsed list: "Show the 4 steps", "Show the step"."""
+    count = len(items or [])
+    return f"Show the {one}" if count == 1 else f"Show the {count} {many}"

@@ -33,7 +33,7 @@ from markupsafe import Markup
 from mkdocs.utils import get_relative_url
 
 from . import markup
-from .display import PLATFORM_NAMES, http_status_text
+from .display import PLATFORM_NAMES, http_status_text, show_more
 from .render import TEMPLATES_DIR, describe_scenario
 
 
@@ -176,6 +176,7 @@ class ErrorPageRenderer:
                                         code_block=self.code_block)
         self.environment.globals["OUTPUT_CLASSES"] = markup.OUTPUT_CLASSES
         self.environment.globals["http_status_text"] = http_status_text
+        self.environment.globals["more"] = show_more
         self.template = self.environment.get_template("error.html.j2")
 
     def code_block(self, value, language: str = "", search_weight: int | None = None, searched: bool = True,

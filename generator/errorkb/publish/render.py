@@ -30,7 +30,7 @@ from ..kb import ErrorEntry, KnowledgeBase, allied_providers
 from ..kb.schema import load_schema
 from ..search import MATCHER_JS, index_for
 from ..search.shards import shard_index
-from .display import FREQUENCY_RANK, PLATFORM_NAMES, http_status_text
+from .display import FREQUENCY_RANK, PLATFORM_NAMES, http_status_text, show_more
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 ASSETS_DIR = Path(__file__).parent / "assets"
@@ -86,6 +86,7 @@ def make_environment() -> jinja2.Environment:
     )
     environment.globals["OUTPUT_CLASSES"] = markup.OUTPUT_CLASSES
     environment.globals["http_status_text"] = http_status_text
+    environment.globals["more"] = show_more
     environment.filters.update(inline=markup.inline, prose=_prose, bullets=_bullets, code_block=markup.code_block,
                                code_span=markup.code_span, html_text=markup.html_text, url=_url, link=_link)
     return environment
