@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+from collections.abc import Iterator
 
 from ..diagnostics import UNSAFE_CHARACTERS, Diagnostic, diagnostic
 from .model import ErrorEntry, display_path as display
@@ -24,28 +25,32 @@ from .yamlsafe import YamlDocument
 _UNSAFE_TEXT = re.compile(f"[\r{UNSAFE_CHARACTERS}]")
 
 
-def text_diagnostics(document: YamlDocument, shown: str) -> list[Diagnostic]:
-    """Every text value or key holding a character that can hide or reorder what is shown (EKB310)."""
-    found = []
-    stack: list[tuple[tuple, object]] = [((), document.data)]
+def _texts(data) -> Iterator[tuple[tuple, str, bool]]:
+    """Every text of a YAML file's data, in the order of the file: (path, text, whether it is a mapping key)."""
+    stack: list[tuple[tuple, object]] = [((), data)]
     while stack:
         path, value = stack.pop()
         if isinstance(value, dict):
-            for key, item in value.items():
+            for key, item in reversed(value.items()):
                 stack.append((path + (key,), item))
-                bad = _UNSAFE_TEXT.search(key) if isinstance(key, str) else None
-                if bad:
-                    line, column = document.position(path + (key,), key=True)
-                    found.append(diagnostic("EKB310", shown, line, column, field=f"the key of {field_name(path + (key,))!r}",
-                                            character=f"U+{ord(bad.group()):04X}"))
+            for key in value:
+                if isinstance(key, str):
+                    yield path + (key,), key, True
         elif isinstance(value, list):
-            stack.extend((path + (index,), item) for index, item in enumerate(value))
+            stack.extend((path + (index,), item) for index, item in reversed(list(enumerate(value))))
         elif isinstance(value, str):
-            bad = _UNSAFE_TEXT.search(value)
-            if bad:
-                line, column = document.position(path)
-                found.append(diagnostic("EKB310", shown, line, column, field=field_name(path),
-                                        character=f"U+{ord(bad.group()):04X}"))
+            yield path, value, False
+
+
+def text_diagnostics(document: YamlDocument, shown: str) -> list[Diagnostic]:
+    """Every text value or key holding a character that can hide or reorder what is shown (EKB310)."""
+    found = []
+    for path, text, is_key in _texts(document.data):
+        bad = _UNSAFE_TEXT.search(text)
+        if bad:
+            line, column = document.position(path, key=is_key)
+            field = f"the key of {field_name(path)!r}" if is_key else field_name(path)
+            found.append(diagnostic("EKB310", shown, line, column, field=field, character=f"U+{ord(bad.group()):04X}"))
     return found
 
 
@@ -56,19 +61,12 @@ _PLACEHOLDER = re.compile(r"\bfill-in\b(?::\s*([^\"\n]*))?", re.IGNORECASE)
 def placeholder_diagnostics(document: YamlDocument, shown: str) -> list[Diagnostic]:
     """Every value that still holds the scaffold's FILL-IN placeholder (EKB317), in the order of the file."""
     found = []
-    stack: list[tuple[tuple, object]] = [((), document.data)]
-    while stack:
-        path, value = stack.pop()
-        if isinstance(value, dict):
-            stack.extend((path + (key,), item) for key, item in reversed(value.items()))
-        elif isinstance(value, list):
-            stack.extend((path + (index,), item) for index, item in reversed(list(enumerate(value))))
-        elif isinstance(value, str):
-            placeholder = _PLACEHOLDER.search(value)
-            if placeholder:
-                hint = " ".join((placeholder.group(1) or "").split()) or "write it (the comment above says what goes there)"
-                line, column = document.position(path)
-                found.append(diagnostic("EKB317", shown, line, column, field=field_name(path), hint=hint))
+    for path, text, is_key in _texts(document.data):
+        placeholder = None if is_key else _PLACEHOLDER.search(text)
+        if placeholder:
+            hint = " ".join((placeholder.group(1) or "").split()) or "write it (the comment above says what goes there)"
+            line, column = document.position(path)
+            found.append(diagnostic("EKB317", shown, line, column, field=field_name(path), hint=hint))
     return found
 
 

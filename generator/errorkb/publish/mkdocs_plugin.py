@@ -44,6 +44,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.toc import get_toc
 
 from ..kb import ErrorEntry, KnowledgeBase, ValidationFailed, load_knowledge_base
+from ..search.index import INDEXED_FIELDS
 from ..search.shards import SHARDS_PATH
 from .parallel import PageRendering, page_inputs
 from .search_index import SearchIndexer, SearchIndexError
@@ -56,7 +57,7 @@ log = logging.getLogger("mkdocs.plugins.errorkb")
 
 def _matched_fields(entry) -> tuple:
     """What the match index holds of an error (search.index.index_for): an edit elsewhere leaves it as it is."""
-    return tuple(entry.data.get(key) for key in ("title", "signature", "patterns", "tags"))
+    return tuple(entry.data.get(key) for key in INDEXED_FIELDS)
 
 
 class ErrorkbConfig(Config):
@@ -300,7 +301,8 @@ class ErrorkbPlugin(BasePlugin[ErrorkbConfig]):
     def _reindex_later(self, site_dir: Path, doc_files) -> None:
         """Index the built pages for search again, in a thread of its own (after the previous one is done)."""
         previous = self.reindexing
-        pages = [(Path(file.abs_dest_path), file.page.url) for file in doc_files if file.page is not None]
+        pages = [(Path(file.abs_dest_path), file.page.url) for file in doc_files
+                 if file.page is not None and file.src_uri not in NOT_SEARCHED]   # as on_post_page indexes them
 
         def reindex():
             if previous is not None:

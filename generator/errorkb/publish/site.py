@@ -212,10 +212,8 @@ def _swap_into_place(staging: Path, site_dir: Path) -> None:
 def _inputs_stamp(project: Project) -> tuple:
     """What, besides the error files, a site is built from (the configuration, docs/, the templates and assets),
     as the name, size and modification time of each file: when it changes, only a full build will do."""
-    from . import markup
-
     stamp = []
-    package = Path(markup.__file__).parent
+    package = Path(__file__).parent   # errorkb/publish: its templates and assets
     for root in (project.docs_dir, package / "templates", package / "assets"):
         if root.is_dir():
             for path in sorted(root.rglob("*")):

@@ -713,8 +713,9 @@ def _score(comp: Engine, e_idx: int, hits: list[tuple], features) -> tuple[float
     return s, best
 
 
-def _block_candidates(comp: Engine, lines: list[str], extras: list[list[str]]) -> list[set[int]]:
-    """Per block of lines, the patterns whose anchor words all occur in it (hard-wrap joins included)."""
+def block_words(comp: Engine, lines: list[str], extras: list[list[str]]) -> list[set[str]]:
+    """Per block of lines, its words of four or more letters and digits, hard-wrap joins included: what anchors
+    are looked up by (here and in search.shards)."""
     B = comp.block
     word_re = comp.re["word"]
     out = []
@@ -722,6 +723,14 @@ def _block_candidates(comp: Engine, lines: list[str], extras: list[list[str]]) -
         words = set(word_re.findall("\n".join(lines[start:start + B]).lower()))
         for extra in extras[start:start + B]:
             words.update(extra)
+        out.append(words)
+    return out
+
+
+def _block_candidates(comp: Engine, lines: list[str], extras: list[list[str]]) -> list[set[int]]:
+    """Per block of lines, the patterns whose anchor words all occur in it (hard-wrap joins included)."""
+    out = []
+    for words in block_words(comp, lines, extras):
         cands = set()
         for word in comp.anchor_keys.intersection(words):
             for pid, others in comp.amap[word]:

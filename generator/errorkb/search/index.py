@@ -416,10 +416,12 @@ def build_index(errors: list[dict], providers: dict[str, dict]) -> dict:
 RULES_INDEX = rules_index()
 
 
+INDEXED_FIELDS = ("title", "signature", "patterns", "tags")   # what the index holds of an error file
+
+
 def index_for(kb) -> dict:
     """The index of a loaded knowledge base (errorkb.kb.KnowledgeBase): what the site publishes as
     match-index.json and what `errorkb match` and `errorkb check` search."""
-    errors = [{"id": entry.id, "title": entry.data["title"], "url": entry.url, "provider": entry.provider,
-               "signature": entry.data["signature"], "patterns": entry.data["patterns"], "tags": entry.data["tags"]}
-              for entry in kb.errors]
+    errors = [{"id": entry.id, "url": entry.url, "provider": entry.provider,
+               **{field: entry.data[field] for field in INDEXED_FIELDS}} for entry in kb.errors]
     return build_index(errors, {slug: provider.data for slug, provider in kb.providers.items()})

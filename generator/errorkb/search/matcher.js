@@ -716,6 +716,14 @@
     return [s, best];
   }
 
+  /* A block's words of four or more letters and digits, hard-wrap joins included: what anchors are looked up by
+     (in match and neededShards; engine.block_words). */
+  function blockWords(comp, lines, extras) {
+    var words = new Set(lines.join("\n").toLowerCase().match(comp.re.word) || []);
+    for (var x = 0; x < extras.length; x++) { for (var y = 0; y < extras[x].length; y++) { words.add(extras[x][y]); } }
+    return words;
+  }
+
   function match(index, text, top) {
     if (top === undefined) { top = 5; }
     var comp = compiled(index);
@@ -724,14 +732,9 @@
     if (!lines.length) { return []; }
     var B = comp.block;
     var nblocks = Math.ceil(lines.length / B);
-    var wordRe = comp.re.word;
     var blockCands = [];
     for (var b = 0; b < nblocks; b++) {
-      var seg = lines.slice(b * B, (b + 1) * B);
-      var found = seg.join("\n").toLowerCase().match(wordRe) || [];
-      var words = new Set(found);
-      var ex = extras.slice(b * B, (b + 1) * B);
-      for (var x = 0; x < ex.length; x++) { for (var y = 0; y < ex[x].length; y++) { words.add(ex[x][y]); } }
+      var words = blockWords(comp, lines.slice(b * B, (b + 1) * B), extras.slice(b * B, (b + 1) * B));
       var cands = new Set();
       words.forEach(function (word) {
         var list = comp.amap.get(word);
@@ -881,25 +884,21 @@
     });
   }
 
-  function blockWords(comp, lines, extras) {
-    var words = new Set(lines.join("\n").toLowerCase().match(comp.re.word) || []);
-    for (var x = 0; x < extras.length; x++) { for (var y = 0; y < extras[x].length; y++) { words.add(extras[x][y]); } }
-    return words;
-  }
-
   function neededShards(core, text) {
     var comp = compiled(core);
     var norm = comp.normaliseLines(String(text));
     var lines = norm[0], extras = norm[1];
     if (!lines.length) { return []; }
-    var table = wordShards(core), names = new Set(), B = comp.block;
+    var table = wordShards(core), names = new Set(), B = comp.block, words = null;
     for (var start = 0; start < lines.length; start += B) {
-      addWordShards(table, blockWords(comp, lines.slice(start, start + B), extras.slice(start, start + B)), names);
+      words = blockWords(comp, lines.slice(start, start + B), extras.slice(start, start + B));
+      addWordShards(table, words, names);
     }
     var block = lines.length <= B ? new Block(comp, lines) : null;
     if (block && block.cmp.length <= comp.short) {
-      /* A short paste tests every literal: a literal found in it has its anchor words inside its texts. */
-      var masked = block.masked()[1], words = blockWords(comp, lines, extras);
+      /* A short paste tests every literal: a literal found in it has its anchor words inside its texts (words:
+         those of its one block). */
+      var masked = block.masked()[1];
       var inside = function (word) { return block.cmp.indexOf(word) >= 0 || masked.indexOf(word) >= 0; };
       table.forEach(function (keys, first) {
         if (inside(first)) { words.add(first); }

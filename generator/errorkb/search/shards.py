@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 
-from .engine import _Block, engine_for, ulen
+from .engine import _Block, block_words, engine_for, ulen
 from .index import _columns
 
 GRAM = 4                       # characters (UTF-16 units) per gram
@@ -154,30 +154,21 @@ def shard_index(index: dict) -> tuple[dict, dict[str, dict]]:
     return core, shards
 
 
-_WORD_SHARD: dict[int, tuple[dict, dict[str, list[tuple[str, str]]]]] = {}
+_TABLES: dict[int, tuple[dict, dict[str, list[tuple[str, str]]], dict[int, int]]] = {}
 
 
-def _word_shard(core: dict) -> dict[str, list[tuple[str, str]]]:
-    """The core's table of word shards by first word: [(second word or "", shard name)]."""
-    hit = _WORD_SHARD.get(id(core))
+def _tables(core: dict) -> tuple[dict[str, list[tuple[str, str]]], dict[int, int]]:
+    """What needed_shards reads of a core, made once per core: its word shards by first word, [(second word or
+    "", shard name)], and its common fingerprints with their numbers of errors."""
+    hit = _TABLES.get(id(core))
     if hit is None or hit[0] is not core:
         table: dict[str, list[tuple[str, str]]] = {}
         for number, keys in enumerate(core["shards"]["words"]):
             for key in keys:
                 first, _, second = key.partition(" ")
                 table.setdefault(first, []).append((second, f"w{number}"))
-        hit = _WORD_SHARD[id(core)] = (core, table)
-    return hit[1]
-
-
-def _common(core: dict) -> dict[int, int]:
-    hit = _COMMON.get(id(core))
-    if hit is None or hit[0] is not core:
-        hit = _COMMON[id(core)] = (core, {fp: count for fp, count in core["shards"]["common"]})
-    return hit[1]
-
-
-_COMMON: dict[int, tuple[dict, dict[int, int]]] = {}
+        hit = _TABLES[id(core)] = (core, table, {fp: count for fp, count in core["shards"]["common"]})
+    return hit[1], hit[2]
 
 
 def _add_word_shards(table: dict[str, list[tuple[str, str]]], words: set[str], names: set[str]) -> None:
@@ -194,24 +185,19 @@ def needed_shards(core: dict, text: str) -> list[str]:
     lines, extras = comp.normalise_lines(text)
     if not lines:
         return []
-    table = _word_shard(core)
+    table, common = _tables(core)
     names: set[str] = set()
-    block_lines = comp.block
-    for start in range(0, len(lines), block_lines):
-        words = set(comp.re["word"].findall("\n".join(lines[start:start + block_lines]).lower()))
-        for extra in extras[start:start + block_lines]:
-            words.update(extra)
+    words_per_block = block_words(comp, lines, extras)
+    for words in words_per_block:
         _add_word_shards(table, words, names)
-    if len(lines) > block_lines:
+    if len(words_per_block) > 1:
         return sorted(names)
     block = _Block(comp, lines)
     if len(block.cmp) > comp.short:
         return sorted(names)
     # A short paste tests every literal: a literal found in it has its anchor words inside its texts.
     masked = block.masked()[1]
-    words = set(comp.re["word"].findall("\n".join(lines).lower()))
-    for extra in extras:
-        words.update(extra)
+    words = words_per_block[0]
     for first, keys in table.items():
         if first in block.cmp or first in masked:
             words.add(first)
@@ -223,7 +209,6 @@ def needed_shards(core: dict, text: str) -> list[str]:
     masked_query = comp.re["edge"].sub("", masked)
     if comp.alnum(query) >= comp.w["reverse_min"]:
         grams = core["shards"]["grams"]
-        common = _common(core)
         names.add(f"g{chosen_fingerprint(query, common) % grams}")
         if masked_query:
             if ulen(masked_query) >= GRAM_SPAN:
